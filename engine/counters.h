@@ -1,0 +1,88 @@
+/* counters.h: named counters for everything the engine sees or refuses.
+ *
+ * Bad input is data: each anomaly has a name here, a counter, and appears in
+ * the run summary. A counter is one row; the summary prints every non-zero
+ * row by name. Counters are plain uint64_t owned by one thread; a multi-
+ * threaded caller keeps one fsc_counters per worker and adds them up. */
+#ifndef FSC_COUNTERS_H
+#define FSC_COUNTERS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define FSC_COUNTER_LIST(X)                                                  \
+    /* capture */                                                            \
+    X(FSC_C_PACKETS, "capture.packets")                                      \
+    X(FSC_C_BYTES, "capture.bytes")                                          \
+    X(FSC_C_CAPTURE_ERRORS, "capture.read_errors")                           \
+    /* decode anomalies */                                                   \
+    X(FSC_C_LINKTYPE_UNSUPPORTED, "decode.linktype_unsupported")             \
+    X(FSC_C_ETH_TRUNCATED, "decode.eth_truncated")                           \
+    X(FSC_C_VLAN_TRUNCATED, "decode.vlan_truncated")                         \
+    X(FSC_C_SLL_TRUNCATED, "decode.sll_truncated")                           \
+    X(FSC_C_PPPOE_TRUNCATED, "decode.pppoe_truncated")                       \
+    X(FSC_C_ETHERTYPE_OTHER, "decode.ethertype_other")                       \
+    X(FSC_C_IPV4_TRUNCATED, "decode.ipv4_truncated")                         \
+    X(FSC_C_IPV4_BAD_VERSION, "decode.ipv4_bad_version")                     \
+    X(FSC_C_IPV4_BAD_HLEN, "decode.ipv4_bad_header_length")                  \
+    X(FSC_C_IPV4_BAD_TOTLEN, "decode.ipv4_bad_total_length")                 \
+    X(FSC_C_IPV4_FRAGMENT, "decode.ipv4_fragment")                           \
+    X(FSC_C_IPV6_TRUNCATED, "decode.ipv6_truncated")                         \
+    X(FSC_C_IPV6_BAD_VERSION, "decode.ipv6_bad_version")                     \
+    X(FSC_C_IPV6_EXTHDR_TRUNCATED, "decode.ipv6_exthdr_truncated")           \
+    X(FSC_C_IPV6_FRAGMENT, "decode.ipv6_fragment")                           \
+    X(FSC_C_FRAG_REASSEMBLED, "decode.fragments_reassembled")                \
+    X(FSC_C_FRAG_OVERFLOW, "decode.fragment_memory_exceeded")                \
+    X(FSC_C_TUNNEL_TOO_DEEP, "decode.tunnel_too_deep")                       \
+    X(FSC_C_UDP_TRUNCATED, "decode.udp_truncated")                           \
+    X(FSC_C_TCP_TRUNCATED, "decode.tcp_truncated")                           \
+    X(FSC_C_TCP_BAD_HLEN, "decode.tcp_bad_header_length")                    \
+    X(FSC_C_L4_OTHER, "decode.l4_other")                                     \
+    /* flows / reassembly */                                                 \
+    X(FSC_C_FLOWS_CREATED, "flow.created")                                   \
+    X(FSC_C_FLOWS_EVICTED, "flow.evicted")                                   \
+    X(FSC_C_FLOW_TABLE_FULL, "flow.table_full")                              \
+    X(FSC_C_REASM_OVERFLOW, "flow.reassembly_buffer_exceeded")               \
+    X(FSC_C_REASM_OUT_OF_ORDER, "flow.out_of_order_segments")                \
+    X(FSC_C_REASM_RETRANSMIT, "flow.retransmitted_segments")                 \
+    /* field parsers */                                                      \
+    X(FSC_C_DNS_QUERIES, "dns.queries")                                      \
+    X(FSC_C_DNS_MALFORMED, "dns.malformed")                                  \
+    X(FSC_C_DNS_NAME_LOOP, "dns.name_compression_loop")                      \
+    X(FSC_C_DNS_NAME_TOO_LONG, "dns.name_too_long")                          \
+    X(FSC_C_TLS_CLIENT_HELLOS, "tls.client_hellos")                          \
+    X(FSC_C_TLS_MALFORMED, "tls.malformed")                                  \
+    X(FSC_C_HTTP_REQUESTS, "http.requests")                                  \
+    X(FSC_C_HTTP_MALFORMED, "http.malformed")                                \
+    /* feeds */                                                              \
+    X(FSC_C_EVENTS, "events.read")                                           \
+    X(FSC_C_EVENTS_BAD, "events.bad_lines")                                  \
+    X(FSC_C_IDENTITY_BAD, "identity.bad_rows")                               \
+    X(FSC_C_PROFILES_BAD, "profiles.bad_rows")                               \
+    X(FSC_C_UNATTRIBUTED, "score.unattributed_evidence")                     \
+    /* matching, scoring, output */                                          \
+    X(FSC_C_RECORDS, "match.records")                                        \
+    X(FSC_C_RULE_HITS, "match.rule_hits")                                    \
+    X(FSC_C_ALERTS, "alert.emitted")                                         \
+    X(FSC_C_ALERT_PUBLISH_ERRORS, "alert.publish_errors")                    \
+    X(FSC_C_ALERT_REDIS_ERRORS, "alert.redis_errors")
+
+typedef enum fsc_counter_id {
+#define FSC_X_ENUM(e, name) e,
+    FSC_COUNTER_LIST(FSC_X_ENUM)
+#undef FSC_X_ENUM
+    FSC_C_COUNT
+} fsc_counter_id;
+
+typedef struct fsc_counters {
+    uint64_t v[FSC_C_COUNT];
+} fsc_counters;
+
+/* Counter's printed name ("decode.ipv4_truncated"); static storage. */
+const char *fsc_counter_name(fsc_counter_id id);
+/* dst += src, counter by counter. */
+void fsc_counters_add(fsc_counters *dst, const fsc_counters *src);
+/* Writes every non-zero counter as "  name value" lines to f. */
+void fsc_counters_print(const fsc_counters *c, FILE *f);
+
+#endif
