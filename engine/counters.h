@@ -38,6 +38,16 @@
     X(FSC_C_TCP_TRUNCATED, "decode.tcp_truncated")                           \
     X(FSC_C_TCP_BAD_HLEN, "decode.tcp_bad_header_length")                    \
     X(FSC_C_L4_OTHER, "decode.l4_other")                                     \
+    X(FSC_C_NULL_TRUNCATED, "decode.null_truncated")                         \
+    X(FSC_C_NULL_FAMILY_OTHER, "decode.null_family_other")                   \
+    X(FSC_C_PPP_PROTO_OTHER, "decode.ppp_protocol_other")                    \
+    X(FSC_C_GRE_TRUNCATED, "decode.gre_truncated")                           \
+    X(FSC_C_GRE_UNSUPPORTED, "decode.gre_unsupported")                       \
+    X(FSC_C_IPV6_BAD_PAYLOAD_LEN, "decode.ipv6_bad_payload_length")          \
+    X(FSC_C_IPV6_EXTHDR_TOO_MANY, "decode.ipv6_too_many_exthdrs")            \
+    X(FSC_C_FRAG_BAD, "decode.fragment_invalid")                             \
+    X(FSC_C_FRAG_TIMEOUT, "decode.fragments_timed_out")                      \
+    X(FSC_C_FRAG_TABLE_FULL, "decode.fragment_table_full")                   \
     /* flows / reassembly */                                                 \
     X(FSC_C_FLOWS_CREATED, "flow.created")                                   \
     X(FSC_C_FLOWS_EVICTED, "flow.evicted")                                   \
@@ -45,15 +55,22 @@
     X(FSC_C_REASM_OVERFLOW, "flow.reassembly_buffer_exceeded")               \
     X(FSC_C_REASM_OUT_OF_ORDER, "flow.out_of_order_segments")                \
     X(FSC_C_REASM_RETRANSMIT, "flow.retransmitted_segments")                 \
+    X(FSC_C_FLOWS_TIMED_OUT, "flow.timed_out")                               \
+    X(FSC_C_REASM_GAPS_EXCEEDED, "flow.reassembly_gaps_exceeded")            \
+    X(FSC_C_REASM_COMPLETED, "flow.pdus_reassembled")                        \
     /* field parsers */                                                      \
     X(FSC_C_DNS_QUERIES, "dns.queries")                                      \
     X(FSC_C_DNS_MALFORMED, "dns.malformed")                                  \
     X(FSC_C_DNS_NAME_LOOP, "dns.name_compression_loop")                      \
     X(FSC_C_DNS_NAME_TOO_LONG, "dns.name_too_long")                          \
+    X(FSC_C_DNS_TOO_MANY_QUESTIONS, "dns.too_many_questions")                \
+    X(FSC_C_TLS_NO_SNI, "tls.client_hellos_without_sni")                     \
+    X(FSC_C_TLS_TOO_LARGE, "tls.client_hello_too_large")                     \
     X(FSC_C_TLS_CLIENT_HELLOS, "tls.client_hellos")                          \
     X(FSC_C_TLS_MALFORMED, "tls.malformed")                                  \
     X(FSC_C_HTTP_REQUESTS, "http.requests")                                  \
     X(FSC_C_HTTP_MALFORMED, "http.malformed")                                \
+    X(FSC_C_HTTP_HOST_TOO_LONG, "http.host_too_long")                        \
     /* feeds */                                                              \
     X(FSC_C_EVENTS, "events.read")                                           \
     X(FSC_C_EVENTS_BAD, "events.bad_lines")                                  \

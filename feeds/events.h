@@ -34,8 +34,35 @@ fsc_status fsc_events_next(fsc_event_reader *r, fsc_record *rec);
 /* Parses one line (buf, len; no newline needed) into *rec. Strings are
  * copied into `store` (storecap bytes) and rec points into it. Returns
  * FSC_OK, or FSC_EMALFORMED with a message in err (errcap bytes) giving the
- * byte column. Exposed for tests and the fuzzer. */
+ * byte column ("column 17: ..."), or FSC_ELIMIT when the decoded strings do
+ * not fit in store (2 * len + 64 bytes always suffice). Never reads past
+ * buf[len - 1]. Exposed for tests and the fuzzer. */
 fsc_status fsc_event_parse(const char *buf, size_t len, fsc_record *rec, char *store,
                            size_t storecap, char *err, size_t errcap);
+
+/* Longest line the reader accepts, newline excluded. A longer line is
+ * reported as too long, counted in events.bad_lines and skipped without
+ * ever being held in memory. */
+#define FSC_EVENTS_LINE_MAX 65536
+
+/* Keys of an event that have no fsc_field (yet): NULL when absent.
+ * NUL-terminated, pointing into the same store as the record's strings. */
+typedef struct fsc_event_meta {
+    const char *device;
+    const char *installer; /* "store", "sideload", ... as the feed says */
+    const char *version;
+    size_t dropped_permissions; /* beyond FSC_RECORD_MAX_VALUES, or repeats */
+} fsc_event_meta;
+
+/* fsc_event_parse with the details split out: on FSC_EMALFORMED, err holds
+ * the message alone and *errcol the 1-based byte column (0 when unknown).
+ * meta and errcol may be NULL. */
+fsc_status fsc_event_parse_ex(const char *buf, size_t len, fsc_record *rec,
+                              fsc_event_meta *meta, char *store, size_t storecap,
+                              char *err, size_t errcap, unsigned long *errcol);
+
+/* The meta keys of the event last returned by fsc_events_next; owned by the
+ * reader, valid until the next call. */
+const fsc_event_meta *fsc_events_meta(const fsc_event_reader *r);
 
 #endif

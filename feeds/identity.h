@@ -38,6 +38,10 @@ fsc_status fsc_identity_load(const char *path, fsc_diag *diag, fsc_counters *cou
 void fsc_identity_free(fsc_identity *id);
 /* The holder of `a` at time `ts`, or NULL. The result is owned by id. */
 const fsc_holder *fsc_identity_lookup(const fsc_identity *id, const fsc_addr *a, fsc_time ts);
+/* The precinct of the subscriber's most recent identity row, or NULL when
+ * the subscriber holds no address in the table. Owned by id. (For app
+ * events, which name a subscriber but no address.) */
+const char *fsc_identity_precinct(const fsc_identity *id, const char *subscriber);
 
 typedef struct fsc_profiles fsc_profiles;
 

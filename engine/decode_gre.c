@@ -1,0 +1,87 @@
+/* decode_gre.c: GRE tunnels (RFC 2784/2890, and RFC 2637 enhanced GRE for
+ * PPTP) to the inner IP packet or Ethernet frame. */
+#include "decode_int.h"
+
+#define GRE_C 0x8000   /* checksum present */
+#define GRE_R 0x4000   /* routing present (RFC 1701; obsolete) */
+#define GRE_K 0x2000   /* key present */
+#define GRE_S 0x1000   /* sequence number present */
+#define GRE_A 0x0080   /* acknowledgment present (version 1 only) */
+
+/* Header: 0 flags+version(2)  2 protocol type(2)  4 optional words, in the
+ * order checksum+reserved, key, sequence, ack; 4 bytes each. */
+fsc_status fsc_decode_gre(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt)
+{
+    if (len < 4) {
+        d->c->v[FSC_C_GRE_TRUNCATED]++;
+        return FSC_ETRUNC;
+    }
+    uint16_t flags = fsc_be16(buf);
+    uint16_t proto = fsc_be16(buf + 2);
+    unsigned version = flags & 7;
+    if (version > 1 || (flags & GRE_R)) {
+        d->c->v[FSC_C_GRE_UNSUPPORTED]++;
+        return FSC_EUNSUPPORTED;
+    }
+    size_t hlen = 4;
+    if (flags & GRE_C)
+        hlen += 4;
+    if (flags & GRE_K)
+        hlen += 4;
+    if (flags & GRE_S)
+        hlen += 4;
+    if (version == 1 && (flags & GRE_A))
+        hlen += 4;
+    if (len < hlen) {
+        d->c->v[FSC_C_GRE_TRUNCATED]++;
+        return FSC_ETRUNC;
+    }
+    buf += hlen;
+    len -= hlen;
+    switch (proto) {
+    case 0x0800:
+        return fsc_decode_ipv4(d, buf, len, pkt);
+    case 0x86dd:
+        return fsc_decode_ipv6(d, buf, len, pkt);
+    case 0x6558: /* transparent Ethernet bridging */
+        if (++pkt->depth > FSC_DECODE_MAX_DEPTH) {
+            d->c->v[FSC_C_TUNNEL_TOO_DEEP]++;
+            return FSC_ELIMIT;
+        }
+        return fsc_decode_eth(d, buf, len, pkt);
+    case 0x880b: { /* PPP in PPTP: optional address/control 0xff03, then
+                    * a 1- or 2-byte protocol (RFC 1661 6.5 compression) */
+        if (len >= 2 && buf[0] == 0xff && buf[1] == 0x03) {
+            buf += 2;
+            len -= 2;
+        }
+        if (len < 1) {
+            d->c->v[FSC_C_GRE_TRUNCATED]++;
+            return FSC_ETRUNC;
+        }
+        uint16_t ppp;
+        if (buf[0] & 1) {
+            ppp = buf[0];
+            buf += 1;
+            len -= 1;
+        } else {
+            if (len < 2) {
+                d->c->v[FSC_C_GRE_TRUNCATED]++;
+                return FSC_ETRUNC;
+            }
+            ppp = fsc_be16(buf);
+            buf += 2;
+            len -= 2;
+        }
+        if (ppp == 0x21)
+            return fsc_decode_ipv4(d, buf, len, pkt);
+        if (ppp == 0x57)
+            return fsc_decode_ipv6(d, buf, len, pkt);
+        d->c->v[FSC_C_PPP_PROTO_OTHER]++;
+        return FSC_EUNSUPPORTED;
+    }
+    default:
+        d->c->v[FSC_C_GRE_UNSUPPORTED]++;
+        return FSC_EUNSUPPORTED;
+    }
+}

@@ -1,0 +1,688 @@
+/* events.c: the app-install feed (JSON lines) read with yajl's callback
+ * parser. yajl_tree would build a DOM per line; the callbacks let us copy
+ * only the keys we know straight into the record, which measured fastest.
+ *
+ * One line is one event. The parser state below tracks where in the one
+ * allowed shape we are:
+ *
+ *   { "key": scalar, "permissions": [ "S", ... ], "unknown": <anything> }
+ *
+ * and every deviation stops the parse with a message and the byte column of
+ * the token that caused it. Nothing here allocates except yajl itself; all
+ * strings go into the caller's bounded store. */
+#include "events.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+#include "timefmt.h"
+
+/* ---- the keys we know: one row each ------------------------------------ */
+
+typedef enum key_id {
+    K_UNKNOWN,
+    K_TS,
+    K_SUBSCRIBER,
+    K_DEVICE,
+    K_EVENT,
+    K_PACKAGE,
+    K_LABEL,
+    K_VERSION,
+    K_CERT,
+    K_APK,
+    K_INSTALLER,
+    K_PERMISSIONS,
+} key_id;
+
+typedef enum key_kind {
+    KIND_STRING,      /* a JSON string, copied */
+    KIND_TIME,        /* a string or a number, parsed by fsc_time_parse */
+    KIND_STRING_LIST, /* an array of strings */
+} key_kind;
+
+typedef enum key_dest {
+    DEST_NONE,  /* handled by its own code (ts, subscriber, event, meta) */
+    DEST_VALUE, /* appended as a record value of `field` */
+} key_dest;
+
+static const struct {
+    const char *name;
+    key_id id;
+    key_kind kind;
+    key_dest dest;
+    fsc_field field;
+    bool hash; /* hex digest: lower-cased, ':' separators dropped */
+} keys[] = {
+    {"ts", K_TS, KIND_TIME, DEST_NONE, FSC_F_COUNT, false},
+    {"subscriber", K_SUBSCRIBER, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
+    {"device", K_DEVICE, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
+    {"event", K_EVENT, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
+    {"package", K_PACKAGE, KIND_STRING, DEST_VALUE, FSC_F_APP_PACKAGE, false},
+    {"label", K_LABEL, KIND_STRING, DEST_VALUE, FSC_F_APP_LABEL, false},
+    {"version", K_VERSION, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
+    {"cert_sha256", K_CERT, KIND_STRING, DEST_VALUE, FSC_F_APP_CERT_SHA256, true},
+    {"apk_sha256", K_APK, KIND_STRING, DEST_VALUE, FSC_F_APP_APK_SHA256, true},
+    {"installer", K_INSTALLER, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
+    {"permissions", K_PERMISSIONS, KIND_STRING_LIST, DEST_VALUE, FSC_F_APP_PERMISSIONS, false},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+/* The event kinds the feed may carry; record.event points at these. */
+static const char *const event_names[] = {
+    "install", "update", "uninstall", "accessibility_enabled", "screen_share_started",
+    "app_opened",
+};
+
+static const char perm_prefix[] = "android.permission.";
+
+/* ---- parse state ------------------------------------------------------- */
+
+typedef struct pctx {
+    yajl_handle h;
+    const char *buf;
+    size_t len;
+    fsc_record *rec;
+    fsc_event_meta *meta;
+    char *store;
+    size_t storecap, used;
+
+    int depth;        /* 0 before the object, 1 inside it, 2 after it */
+    int skip;         /* nesting depth inside an unknown key's value */
+    bool in_perms;    /* inside the permissions array */
+    int key;          /* index into keys[] of the current key, or -1 */
+    bool key_pending; /* a key was read at depth 1, its value not yet */
+    unsigned seen;    /* bit per keys[] row: duplicate detection */
+    bool completing;  /* inside yajl_complete_parse: offsets are not ours */
+    size_t last_end;  /* offset just past the previous token */
+    unsigned long obj_col;
+
+    fsc_status st;
+    char *err;
+    size_t errcap;
+    unsigned long col;
+} pctx;
+
+/* 1-based column where the current token starts: yajl only tells us where
+ * the token ends, so skip the separators after the previous one. */
+static unsigned long tok_col(const pctx *c)
+{
+    size_t i = c->last_end;
+    while (i < c->len && strchr(" \t\r\n:,", c->buf[i]) && c->buf[i] != '\0')
+        i++;
+    return (unsigned long)i + 1;
+}
+
+/* Called at the end of every callback: remember where this token ended. */
+static int done(pctx *c)
+{
+    c->last_end = c->completing ? c->len : yajl_get_bytes_consumed(c->h);
+    return 1;
+}
+
+__attribute__((format(printf, 4, 5))) static int fail(pctx *c, fsc_status st,
+                                                      unsigned long col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (c->errcap)
+        vsnprintf(c->err, c->errcap, fmt, ap);
+    va_end(ap);
+    c->st = st;
+    c->col = col;
+    return 0; /* cancels yajl */
+}
+
+static const char *kind_text(key_kind k)
+{
+    return k == KIND_TIME ? "a string or a number" : k == KIND_STRING ? "a string"
+                                                                      : "an array of strings";
+}
+
+/* Copies n bytes into the store; NUL-terminated when nul. NULL when full. */
+static char *sdup(pctx *c, const unsigned char *s, size_t n, bool nul, bool hash)
+{
+    size_t need = n + (nul ? 1 : 0);
+    if (need > c->storecap - c->used)
+        return NULL;
+    char *d = c->store + c->used;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (hash && s[i] == ':')
+            continue;
+        d[o++] = hash ? (char)tolower(s[i]) : (char)s[i];
+    }
+    if (nul)
+        d[o++] = '\0';
+    c->used += o;
+    return d;
+}
+
+static bool add_value(pctx *c, fsc_field f, const char *p, size_t n)
+{
+    fsc_record *r = c->rec;
+    if (r->nvalues >= FSC_RECORD_MAX_VALUES)
+        return false;
+    r->values[r->nvalues].field = f;
+    r->values[r->nvalues].ptr = p;
+    r->values[r->nvalues].len = (uint32_t)n;
+    r->nvalues++;
+    return true;
+}
+
+/* The value slot is taken: whatever comes next at depth 1 must be a key. */
+static void value_done(pctx *c)
+{
+    c->key_pending = false;
+    c->key = -1;
+}
+
+/* A scalar or container where the top-level object should be. */
+static int not_object(pctx *c)
+{
+    return fail(c, FSC_EMALFORMED, tok_col(c), "line is not a JSON object");
+}
+
+static int wrong_type(pctx *c, const char *got)
+{
+    const char *name = c->key >= 0 ? keys[c->key].name : "?";
+    key_kind k = c->key >= 0 ? keys[c->key].kind : KIND_STRING;
+    return fail(c, FSC_EMALFORMED, tok_col(c), "\"%s\" must be %s, not %s", name, kind_text(k),
+                got);
+}
+
+/* A scalar that is not a string (null, boolean, number). */
+static int on_other_scalar(pctx *c, const char *what, const char *text, size_t n)
+{
+    if (c->skip)
+        return done(c);
+    if (c->depth != 1)
+        return not_object(c);
+    if (c->in_perms)
+        return fail(c, FSC_EMALFORMED, tok_col(c), "\"permissions\" entries must be strings, not %s",
+                    what);
+    if (c->key < 0) { /* unknown key: ignored */
+        value_done(c);
+        return done(c);
+    }
+    if (keys[c->key].id == K_TS && text) {
+        fsc_time t;
+        if (!fsc_time_parse(text, n, &t))
+            return fail(c, FSC_EMALFORMED, tok_col(c), "bad \"ts\" %.*s", (int)(n > 40 ? 40 : n),
+                        text);
+        c->rec->ts = t;
+        value_done(c);
+        return done(c);
+    }
+    return wrong_type(c, what);
+}
+
+static int cb_null(void *ctx)
+{
+    return on_other_scalar(ctx, "null", NULL, 0);
+}
+
+static int cb_boolean(void *ctx, int v)
+{
+    return on_other_scalar(ctx, v ? "true" : "false", NULL, 0);
+}
+
+static int cb_number(void *ctx, const char *s, size_t n)
+{
+    return on_other_scalar(ctx, "a number", s, n);
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t n)
+{
+    pctx *c = ctx;
+    if (c->skip)
+        return done(c);
+    if (c->depth != 1)
+        return not_object(c);
+    if (c->key < 0 && !c->in_perms) {
+        value_done(c);
+        return done(c);
+    }
+    if (memchr(s, '\0', n))
+        return fail(c, FSC_EMALFORMED, tok_col(c), "\"%s\" contains a NUL character",
+                    keys[c->key].name);
+
+    fsc_record *r = c->rec;
+    if (c->in_perms) {
+        if (n > sizeof perm_prefix - 1 && memcmp(s, perm_prefix, sizeof perm_prefix - 1) == 0) {
+            s += sizeof perm_prefix - 1;
+            n -= sizeof perm_prefix - 1;
+        }
+        if (n == 0)
+            return done(c);
+        /* a repeated permission adds nothing; padding with repeats must
+         * not push a real one out of the bounded value array */
+        for (size_t i = 0; i < r->nvalues; i++)
+            if (r->values[i].field == FSC_F_APP_PERMISSIONS && r->values[i].len == n &&
+                memcmp(r->values[i].ptr, s, n) == 0) {
+                if (c->meta)
+                    c->meta->dropped_permissions++;
+                return done(c);
+            }
+        if (r->nvalues >= FSC_RECORD_MAX_VALUES) {
+            if (c->meta)
+                c->meta->dropped_permissions++;
+            return done(c);
+        }
+        char *p = sdup(c, s, n, false, false);
+        if (!p)
+            return fail(c, FSC_ELIMIT, tok_col(c), "strings exceed the %zu-byte store",
+                        c->storecap);
+        add_value(c, FSC_F_APP_PERMISSIONS, p, n);
+        return done(c);
+    }
+
+    const int k = c->key;
+    if (keys[k].kind == KIND_STRING_LIST)
+        return wrong_type(c, "a string");
+    if (keys[k].id == K_TS) {
+        fsc_time t;
+        if (!fsc_time_parse((const char *)s, n, &t))
+            return fail(c, FSC_EMALFORMED, tok_col(c), "bad \"ts\" \"%.*s\"",
+                        (int)(n > 40 ? 40 : n), (const char *)s);
+        r->ts = t;
+        value_done(c);
+        return done(c);
+    }
+    if (keys[k].id == K_EVENT) {
+        const char *ev = NULL;
+        for (size_t i = 0; i < sizeof event_names / sizeof event_names[0]; i++)
+            if (strlen(event_names[i]) == n && memcmp(event_names[i], s, n) == 0)
+                ev = event_names[i];
+        if (!ev)
+            return fail(c, FSC_EMALFORMED, tok_col(c), "unknown \"event\" \"%.*s\"",
+                        (int)(n > 40 ? 40 : n), (const char *)s);
+        r->event = ev;
+        value_done(c);
+        return done(c);
+    }
+    if (keys[k].id == K_SUBSCRIBER && n == 0)
+        return fail(c, FSC_EMALFORMED, tok_col(c), "\"subscriber\" is empty");
+
+    bool nul = keys[k].dest == DEST_NONE; /* C strings; record values are not */
+    char *p = sdup(c, s, n, nul, keys[k].hash);
+    if (!p)
+        return fail(c, FSC_ELIMIT, tok_col(c), "strings exceed the %zu-byte store", c->storecap);
+    size_t plen = strnlen(p, n); /* the hash filter may have shortened it */
+    if (!nul)
+        plen = (size_t)(c->store + c->used - p);
+    switch (keys[k].id) {
+    case K_SUBSCRIBER: r->subscriber = p; break;
+    case K_DEVICE: if (c->meta) c->meta->device = p; break;
+    case K_INSTALLER: if (c->meta) c->meta->installer = p; break;
+    case K_VERSION: if (c->meta) c->meta->version = p; break;
+    default:
+        if (plen > 0 && !add_value(c, keys[k].field, p, plen))
+            return fail(c, FSC_ELIMIT, tok_col(c), "more than %d values", FSC_RECORD_MAX_VALUES);
+        break;
+    }
+    value_done(c);
+    return done(c);
+}
+
+static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
+{
+    pctx *c = ctx;
+    if (c->skip)
+        return done(c);
+    c->key = -1;
+    c->key_pending = true;
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strlen(keys[i].name) == n && memcmp(keys[i].name, s, n) == 0) {
+            if (c->seen & (1u << i))
+                return fail(c, FSC_EMALFORMED, tok_col(c), "duplicate key \"%s\"", keys[i].name);
+            c->seen |= 1u << i;
+            c->key = (int)i;
+            break;
+        }
+    return done(c);
+}
+
+static int cb_start_map(void *ctx)
+{
+    pctx *c = ctx;
+    if (c->skip) {
+        c->skip++;
+        return done(c);
+    }
+    if (c->depth == 0) {
+        c->depth = 1;
+        c->obj_col = tok_col(c);
+        return done(c);
+    }
+    if (c->in_perms)
+        return fail(c, FSC_EMALFORMED, tok_col(c),
+                    "\"permissions\" entries must be strings, not an object");
+    if (c->key >= 0)
+        return wrong_type(c, "an object");
+    c->skip = 1;
+    return done(c);
+}
+
+static int cb_end_map(void *ctx)
+{
+    pctx *c = ctx;
+    if (c->skip) {
+        if (--c->skip == 0)
+            value_done(c);
+        return done(c);
+    }
+    c->depth = 2;
+    return done(c);
+}
+
+static int cb_start_array(void *ctx)
+{
+    pctx *c = ctx;
+    if (c->skip) {
+        c->skip++;
+        return done(c);
+    }
+    if (c->depth != 1)
+        return not_object(c);
+    if (c->in_perms)
+        return fail(c, FSC_EMALFORMED, tok_col(c),
+                    "\"permissions\" entries must be strings, not an array");
+    if (c->key < 0) {
+        c->skip = 1;
+        return done(c);
+    }
+    if (keys[c->key].kind != KIND_STRING_LIST)
+        return wrong_type(c, "an array");
+    c->in_perms = true;
+    return done(c);
+}
+
+static int cb_end_array(void *ctx)
+{
+    pctx *c = ctx;
+    if (c->skip) {
+        if (--c->skip == 0)
+            value_done(c);
+        return done(c);
+    }
+    c->in_perms = false;
+    value_done(c);
+    return done(c);
+}
+
+static const yajl_callbacks callbacks = {
+    .yajl_null = cb_null,
+    .yajl_boolean = cb_boolean,
+    .yajl_number = cb_number, /* raw text: "ts" epochs keep their fraction */
+    .yajl_string = cb_string,
+    .yajl_start_map = cb_start_map,
+    .yajl_map_key = cb_map_key,
+    .yajl_end_map = cb_end_map,
+    .yajl_start_array = cb_start_array,
+    .yajl_end_array = cb_end_array,
+};
+
+/* Copies yajl's own message (minus its trailing newline) into c->err. */
+static void yajl_message(pctx *c)
+{
+    unsigned char *m = yajl_get_error(c->h, 0, (const unsigned char *)c->buf, c->len);
+    const char *msg = m ? (const char *)m : "parse error";
+    size_t n = strlen(msg);
+    while (n > 0 && isspace((unsigned char)msg[n - 1]))
+        n--;
+    if (c->errcap)
+        snprintf(c->err, c->errcap, "not valid JSON: %.*s", (int)n, msg);
+    if (m)
+        yajl_free_error(c->h, m);
+}
+
+fsc_status fsc_event_parse_ex(const char *buf, size_t len, fsc_record *rec,
+                              fsc_event_meta *meta, char *store, size_t storecap,
+                              char *err, size_t errcap, unsigned long *errcol)
+{
+    pctx c = {
+        .buf = buf,
+        .len = len,
+        .rec = rec,
+        .meta = meta,
+        .store = store,
+        .storecap = storecap,
+        .key = -1,
+        .st = FSC_OK,
+        .err = err,
+        .errcap = errcap,
+    };
+    memset(rec, 0, sizeof *rec);
+    rec->source = FSC_SRC_APP;
+    rec->event = event_names[0];
+    if (meta)
+        memset(meta, 0, sizeof *meta);
+    if (errcap)
+        err[0] = '\0';
+    if (errcol)
+        *errcol = 0;
+
+    c.h = yajl_alloc(&callbacks, NULL, &c);
+    if (!c.h) {
+        if (errcap)
+            snprintf(err, errcap, "out of memory");
+        return FSC_ENOMEM;
+    }
+    /* UTF-8 is validated (the default); no comments, one value per line */
+    yajl_status ys = yajl_parse(c.h, (const unsigned char *)buf, len);
+    if (ys == yajl_status_ok) {
+        c.completing = true;
+        ys = yajl_complete_parse(c.h);
+    }
+    if (ys == yajl_status_error) {
+        c.st = FSC_EMALFORMED;
+        yajl_message(&c);
+        c.col = c.completing ? (unsigned long)len + 1
+                             : (unsigned long)yajl_get_bytes_consumed(c.h) + 1;
+    } else if (ys == yajl_status_ok && c.st == FSC_OK) {
+        if (c.depth != 2) {
+            fail(&c, FSC_EMALFORMED, len ? 1 : 0, "line is not a JSON object");
+        } else if (!(c.seen & (1u << 0))) {
+            fail(&c, FSC_EMALFORMED, c.obj_col, "missing \"ts\"");
+        } else if (!rec->subscriber) {
+            fail(&c, FSC_EMALFORMED, c.obj_col, "missing \"subscriber\"");
+        }
+    }
+    yajl_free(c.h);
+
+    if (c.st != FSC_OK) {
+        if (errcol)
+            *errcol = c.col;
+        memset(rec, 0, sizeof *rec);
+        rec->source = FSC_SRC_APP;
+        return c.st;
+    }
+    return FSC_OK;
+}
+
+fsc_status fsc_event_parse(const char *buf, size_t len, fsc_record *rec, char *store,
+                           size_t storecap, char *err, size_t errcap)
+{
+    char msg[256];
+    unsigned long col = 0;
+    fsc_status st =
+        fsc_event_parse_ex(buf, len, rec, NULL, store, storecap, msg, sizeof msg, &col);
+    if (st != FSC_OK && errcap)
+        snprintf(err, errcap, "column %lu: %s", col, msg);
+    return st;
+}
+
+/* ---- the reader -------------------------------------------------------- */
+
+#define RBUF_SIZE 65536
+#define STORE_SIZE (2 * FSC_EVENTS_LINE_MAX + 64)
+
+struct fsc_event_reader {
+    FILE *f;
+    bool is_stdin;
+    char *path;          /* for diagnostics; "-" shows as "<stdin>" */
+    fsc_diag *diag;
+    fsc_counters *counters;
+    unsigned long lineno;
+    bool eof;
+    char *rbuf;          /* RBUF_SIZE bytes read ahead from f */
+    size_t rpos, rlen;
+    char *line;          /* FSC_EVENTS_LINE_MAX bytes: the current line */
+    size_t linelen;
+    char *store;         /* STORE_SIZE bytes: strings of the current record */
+    fsc_event_meta meta;
+};
+
+fsc_event_reader *fsc_events_open(const char *path, fsc_diag *diag, fsc_counters *counters)
+{
+    fsc_event_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        goto fail;
+    r->diag = diag;
+    r->counters = counters;
+    r->is_stdin = strcmp(path, "-") == 0;
+    r->path = strdup(r->is_stdin ? "<stdin>" : path);
+    r->rbuf = malloc(RBUF_SIZE);
+    r->line = malloc(FSC_EVENTS_LINE_MAX);
+    r->store = malloc(STORE_SIZE);
+    if (!r->path || !r->rbuf || !r->line || !r->store) {
+        fsc_diagf(diag, FSC_SEV_ERROR, path, 0, 0, "out of memory");
+        goto fail;
+    }
+    r->f = r->is_stdin ? stdin : fopen(path, "rb");
+    if (!r->f) {
+        fsc_diagf(diag, FSC_SEV_ERROR, path, 0, 0, "cannot open: %s", strerror(errno));
+        goto fail;
+    }
+    return r;
+fail:
+    fsc_events_close(r);
+    return NULL;
+}
+
+void fsc_events_close(fsc_event_reader *r)
+{
+    if (!r)
+        return;
+    if (r->f && !r->is_stdin)
+        fclose(r->f);
+    free(r->path);
+    free(r->rbuf);
+    free(r->line);
+    free(r->store);
+    free(r);
+}
+
+const fsc_event_meta *fsc_events_meta(const fsc_event_reader *r)
+{
+    return &r->meta;
+}
+
+/* Reads one line into r->line. *too_long is set when it did not fit; its
+ * bytes beyond the bound are consumed and dropped, never buffered. */
+static fsc_status read_line(fsc_event_reader *r, bool *too_long)
+{
+    bool any = false;
+    r->linelen = 0;
+    *too_long = false;
+    for (;;) {
+        if (r->rpos == r->rlen) {
+            if (r->eof)
+                return any ? FSC_OK : FSC_EOF;
+            r->rpos = 0;
+            r->rlen = fread(r->rbuf, 1, RBUF_SIZE, r->f);
+            if (r->rlen == 0) {
+                if (ferror(r->f))
+                    return FSC_EIO;
+                r->eof = true;
+                continue;
+            }
+        }
+        any = true;
+        const char *start = r->rbuf + r->rpos;
+        size_t avail = r->rlen - r->rpos;
+        const char *nl = memchr(start, '\n', avail);
+        size_t n = nl ? (size_t)(nl - start) : avail;
+        size_t room = FSC_EVENTS_LINE_MAX - r->linelen;
+        if (n > room) {
+            *too_long = true;
+            n = room;
+        }
+        memcpy(r->line + r->linelen, start, n);
+        r->linelen += n;
+        r->rpos += nl ? (size_t)(nl - start) + 1 : avail;
+        if (nl)
+            return FSC_OK;
+    }
+}
+
+static void count(fsc_event_reader *r, fsc_counter_id id)
+{
+    if (r->counters)
+        r->counters->v[id]++;
+}
+
+fsc_status fsc_events_next(fsc_event_reader *r, fsc_record *rec)
+{
+    for (;;) {
+        bool too_long;
+        fsc_status st = read_line(r, &too_long);
+        if (st == FSC_EIO) {
+            fsc_diagf(r->diag, FSC_SEV_ERROR, r->path, r->lineno + 1, 0, "read error: %s",
+                      strerror(errno));
+            return FSC_EIO;
+        }
+        if (st != FSC_OK)
+            return st;
+        r->lineno++;
+        if (too_long) {
+            fsc_diagf(r->diag, FSC_SEV_ERROR, r->path, r->lineno, FSC_EVENTS_LINE_MAX + 1,
+                      "line longer than %d bytes; skipped", FSC_EVENTS_LINE_MAX);
+            count(r, FSC_C_EVENTS_BAD);
+            continue;
+        }
+        const char *p = r->line;
+        size_t n = r->linelen;
+        if (n > 0 && p[n - 1] == '\r')
+            n--;
+        size_t skipped = 0;
+        if (r->lineno == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+            p += 3; /* a UTF-8 byte-order mark some editors write */
+            n -= 3;
+            skipped = 3;
+        }
+        size_t i = 0;
+        while (i < n && (p[i] == ' ' || p[i] == '\t'))
+            i++;
+        if (i == n)
+            continue; /* empty lines are allowed and silent */
+
+        char msg[256];
+        unsigned long col = 0;
+        st = fsc_event_parse_ex(p, n, rec, &r->meta, r->store, STORE_SIZE, msg, sizeof msg,
+                                &col);
+        if (st == FSC_ENOMEM) {
+            fsc_diagf(r->diag, FSC_SEV_ERROR, r->path, r->lineno, 0, "out of memory");
+            return FSC_ENOMEM;
+        }
+        if (st != FSC_OK) {
+            fsc_diagf(r->diag, FSC_SEV_ERROR, r->path, r->lineno, col ? col + skipped : 0,
+                      "%s; line skipped", msg);
+            count(r, FSC_C_EVENTS_BAD);
+            continue;
+        }
+        if (r->meta.dropped_permissions)
+            fsc_diagf(r->diag, FSC_SEV_WARNING, r->path, r->lineno, 0,
+                      "%zu repeated or excess permissions not kept (at most %d values per "
+                      "event)",
+                      r->meta.dropped_permissions, FSC_RECORD_MAX_VALUES);
+        rec->line = r->lineno;
+        count(r, FSC_C_EVENTS);
+        return FSC_OK;
+    }
+}
