@@ -270,8 +270,11 @@ fsc_status fsc_scorer_add(fsc_scorer *s, const fsc_subject *subject, const fsc_r
         st->score *= exp2(-(double)dt / (double)s->cfg.half_life);
         st->last = rec->ts;
     }
-    if (level_of(s, st->score) == FSC_LEVEL_NONE && st->alerted != FSC_LEVEL_NONE) {
-        st->alerted = FSC_LEVEL_NONE; /* the last episode is over */
+    /* The episode is over once the score has decayed well below the lowest
+     * level: half of it, so that a score hovering at the threshold does not
+     * end and restart an episode (and re-alert) with every small decay. */
+    if (st->score < s->cfg.thresholds[FSC_LEVEL_LOW] / 2 && st->alerted != FSC_LEVEL_NONE) {
+        st->alerted = FSC_LEVEL_NONE;
         st->nev = 0;
     }
 

@@ -7,7 +7,8 @@
  * of adding to the score: a phone retrying a DNS query is one signal). The
  * score crosses four levels; a rule's own level is a floor. An alert fires
  * once per level crossing: never again while the score stays up, again only
- * after it decays below the lowest level and rises anew.
+ * after it decays below half the lowest level (the episode is over) and
+ * rises anew.
  *
  * Time is the records' time (capture or event time), so a replay gives the
  * same alerts as the live run did. Single-threaded: one scorer per owner. */

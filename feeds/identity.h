@@ -11,8 +11,15 @@
  * The victim group is `group` when given, otherwise derived from age band and
  * occupation (docs/feeds.md has the table).
  *
- * Malformed rows are reported through diag as file:line and counted; the
- * rest of the file loads. */
+ * Malformed rows are reported through diag as file:line:col naming the
+ * column, and counted; the rest of the file loads.
+ *
+ * The ip column holds an address ("10.20.1.11") or a prefix
+ * ("2001:db8:20:3::/64": a mobile subscriber holds a whole /64). A lookup
+ * tries the exact address first, then ever shorter prefixes: the longest
+ * prefix with a holder at that moment wins. Ranges are half-open,
+ * start <= t < end, so at a hand-over instant the new holder is returned.
+ * Quoting is RFC 4180-like ("a ""b""", quoted commas), one row per line. */
 #ifndef FSC_IDENTITY_H
 #define FSC_IDENTITY_H
 
@@ -30,11 +37,25 @@ typedef struct fsc_holder {
     const char *precinct;
 } fsc_holder;
 
+/* Bounds: a row is at most FSC_CSV_LINE_MAX bytes (longer rows are bad
+ * rows); a table holds at most FSC_IDENTITY_MAX_ROWS rows (the rest are
+ * reported once and counted as bad rows). */
+#define FSC_CSV_LINE_MAX 4096
+#define FSC_IDENTITY_MAX_ROWS (1u << 24)
+
 /* Loads an identity CSV. Returns FSC_OK and *out (free with
- * fsc_identity_free), or FSC_EIO when the file cannot be read. Bad rows are
- * reported and counted (identity.bad_rows), not fatal. counters may be NULL. */
+ * fsc_identity_free), FSC_EIO when the file cannot be read, FSC_EMALFORMED
+ * when the header row is missing or lacks a column (nothing could be read),
+ * FSC_ENOMEM. Bad rows are reported and counted (identity.bad_rows), not
+ * fatal. counters may be NULL. On failure *out is left untouched. */
 fsc_status fsc_identity_load(const char *path, fsc_diag *diag, fsc_counters *counters,
                              fsc_identity **out);
+/* The same from memory: buf[0..len) holds the CSV text, `name` is used in
+ * diagnostics. Nothing of buf is kept. (For tests and the fuzzer.) */
+fsc_status fsc_identity_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
+                                 fsc_counters *counters, fsc_identity **out);
+/* Number of rows loaded (prefix and address rows alike). */
+size_t fsc_identity_count(const fsc_identity *id);
 void fsc_identity_free(fsc_identity *id);
 /* The holder of `a` at time `ts`, or NULL. The result is owned by id. */
 const fsc_holder *fsc_identity_lookup(const fsc_identity *id, const fsc_addr *a, fsc_time ts);
@@ -52,14 +73,22 @@ typedef struct fsc_profile {
     fsc_group group;
 } fsc_profile;
 
+/* Loads a profiles CSV; same statuses and ownership as fsc_identity_load.
+ * Bad rows (and a second row for a subscriber already seen: the first one
+ * is kept) are reported and counted in profiles.bad_rows. */
 fsc_status fsc_profiles_load(const char *path, fsc_diag *diag, fsc_counters *counters,
                              fsc_profiles **out);
+fsc_status fsc_profiles_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
+                                 fsc_counters *counters, fsc_profiles **out);
+size_t fsc_profiles_count(const fsc_profiles *p);
 void fsc_profiles_free(fsc_profiles *p);
 /* The profile of `subscriber`, or NULL. Owned by p. */
 const fsc_profile *fsc_profiles_get(const fsc_profiles *p, const char *subscriber);
 
 /* The victim group for an age band ("18-24", "65+") and an occupation
- * ("student", "accountant", ...), by the table in docs/feeds.md. */
+ * ("student", "accountant", ...), by the table in docs/feeds.md; first
+ * matching row wins, occupations compare case-insensitively, either
+ * argument may be NULL or empty. Never FSC_GROUP_UNKNOWN. */
 fsc_group fsc_group_derive(const char *age_band, const char *occupation);
 
 #endif

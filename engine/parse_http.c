@@ -1,0 +1,171 @@
+/* parse_http.c: HTTP/1.x request headers (http.uri, http.host,
+ * http.user_agent). */
+#include <string.h>
+
+#include "parse.h"
+
+/* Methods whose token, followed by a space, starts a request. The list
+ * follows what tshark's HTTP dissector recognises (RFC 9110, WebDAV,
+ * CalDAV), so detection by content agrees with the reference. */
+static const char *const methods[] = {
+    "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "CONNECT", "TRACE", "PATCH",
+    "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH",
+    "REPORT", "CHECKOUT", "CHECKIN", "MERGE", "MKACTIVITY", "MKWORKSPACE",
+    "VERSION-CONTROL", "BASELINE-CONTROL", "UPDATE", "LABEL", "UNCHECKOUT", "ACL",
+    "BIND", "REBIND", "UNBIND", "MKCALENDAR", "ORDERPATCH", "NOTIFY", "SUBSCRIBE",
+    "UNSUBSCRIBE", "PURGE", "POLL", "BMOVE", "BDELETE", "BPROPFIND", "BPROPPATCH",
+    "BCOPY",
+};
+
+size_t fsc_http_method_len(const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        size_t m = strlen(methods[i]);
+        if (len > m && buf[m] == ' ' && memcmp(buf, methods[i], m) == 0)
+            return m;
+    }
+    return 0;
+}
+
+bool fsc_http_may_be_request(const uint8_t *buf, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        size_t m = strlen(methods[i]);
+        if (len > m) {
+            if (buf[m] == ' ' && memcmp(buf, methods[i], m) == 0)
+                return true;
+        } else if (memcmp(buf, methods[i], len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+static bool name_is(const uint8_t *p, size_t n, const char *want)
+{
+    size_t w = strlen(want);
+    if (n != w)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (lower(p[i]) != want[i])
+            return false;
+    return true;
+}
+
+static bool is_ows(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+fsc_status fsc_http_parse_request(const uint8_t *buf, size_t len, fsc_http_request *out)
+{
+    memset(out, 0, sizeof *out);
+    out->anomaly = FSC_C_HTTP_MALFORMED;
+    size_t m = fsc_http_method_len(buf, len);
+    if (!m)
+        return fsc_http_may_be_request(buf, len) ? FSC_EPARTIAL : FSC_EUNSUPPORTED;
+    const uint8_t *nl = memchr(buf, '\n', len);
+    if (!nl)
+        return FSC_EPARTIAL;
+    size_t line_end = (size_t)(nl - buf);        /* index of '\n' */
+    size_t le = line_end;
+    if (le > 0 && buf[le - 1] == '\r')
+        le--;
+    /* request line: method SP target SP HTTP/1.x */
+    size_t t = m + 1;
+    size_t sp = t;
+    while (sp < le && buf[sp] != ' ')
+        sp++;
+    if (sp == t || sp >= le)
+        return FSC_EMALFORMED;
+    if (le - sp - 1 != 8 || memcmp(buf + sp + 1, "HTTP/1.", 7) != 0 ||
+        buf[sp + 8] < '0' || buf[sp + 8] > '9')
+        return FSC_EMALFORMED;
+    for (size_t i = t; i < sp; i++)
+        if (buf[i] < 0x21 || buf[i] == 0x7f)
+            return FSC_EMALFORMED;
+    out->method = (const char *)buf;
+    out->method_len = m;
+    out->uri = (const char *)buf + t;
+    out->uri_len = sp - t;
+
+    size_t pos = line_end + 1;
+    for (;;) {
+        if (pos >= len)
+            return FSC_EPARTIAL;
+        nl = memchr(buf + pos, '\n', len - pos);
+        if (!nl)
+            return FSC_EPARTIAL;
+        size_t e = (size_t)(nl - buf);
+        size_t ve = e;
+        if (ve > pos && buf[ve - 1] == '\r')
+            ve--;
+        if (ve == pos) {
+            out->header_len = e + 1;
+            return FSC_OK;
+        }
+        const uint8_t *line = buf + pos;
+        size_t ll = ve - pos;
+        pos = e + 1;
+        if (is_ows(line[0]))
+            continue; /* obsolete line folding: continuation of a value we skip */
+        const uint8_t *colon = memchr(line, ':', ll);
+        if (!colon)
+            continue; /* not a field; servers differ, tshark shows and skips it */
+        size_t nlen = (size_t)(colon - line);
+        size_t vs = nlen + 1, vend = ll;
+        while (vs < vend && is_ows(line[vs]))
+            vs++;
+        while (vend > vs && is_ows(line[vend - 1]))
+            vend--;
+        const char *v = (const char *)line + vs;
+        size_t vl = vend - vs;
+        if (name_is(line, nlen, "host")) {
+            if (!out->host) {
+                out->host = v;
+                out->host_len = vl;
+            }
+        } else if (name_is(line, nlen, "user-agent")) {
+            if (!out->user_agent) {
+                out->user_agent = v;
+                out->user_agent_len = vl;
+            }
+        } else if (name_is(line, nlen, "content-length")) {
+            uint64_t n = 0;
+            for (size_t i = 0; i < vl; i++) {
+                if (v[i] < '0' || v[i] > '9' || n > (UINT64_MAX - 9) / 10)
+                    return FSC_EMALFORMED;
+                n = n * 10 + (uint64_t)(v[i] - '0');
+            }
+            out->content_length = n;
+        } else if (name_is(line, nlen, "transfer-encoding")) {
+            out->chunked = true;
+        }
+    }
+}
+
+size_t fsc_http_host_normalize(const char *v, size_t len, char *out, size_t cap)
+{
+    size_t n = len;
+    if (n > 0 && v[0] == '[') {
+        const char *rb = memchr(v, ']', n);
+        if (rb)
+            n = (size_t)(rb - v) + 1;
+    } else {
+        const char *colon = memchr(v, ':', n);
+        if (colon)
+            n = (size_t)(colon - v);
+    }
+    if (n > cap)
+        return (size_t)-1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)lower((unsigned char)v[i]);
+    return n;
+}

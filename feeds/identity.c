@@ -1,0 +1,957 @@
+/* identity.c: who held an address when (identity CSV) and who each person
+ * is (profiles CSV).
+ *
+ * Both files are read one bounded line at a time (from a FILE or from
+ * memory) and split by one small CSV splitter. Identity rows are kept in
+ * one array; after loading they are sorted by (family, prefix length,
+ * network, start) so that all rows of one address or prefix form a run,
+ * and an open-addressing hash maps (family, prefix length, network) to its
+ * run. A lookup masks the address once per prefix length present in the
+ * table (longest first) and binary-searches the run by time. With millions
+ * of per-subscriber /64s that stays a handful of hash probes. */
+#include "identity.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timefmt.h"
+
+#define FSC_TIME_MAX INT64_MAX /* an empty end: still held */
+#define CSV_MAX_FIELDS 32
+#define ARENA_BLOCK 65536
+
+/* ---- a string arena: stable pointers, freed all at once ----------------- */
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    char data[];
+} arena_block;
+
+typedef struct arena {
+    arena_block *head;
+} arena;
+
+static char *arena_strndup(arena *a, const char *s, size_t n)
+{
+    arena_block *b = a->head;
+    if (!b || b->cap - b->used < n + 1) {
+        size_t cap = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->next = a->head;
+        b->used = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    char *d = b->data + b->used;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    b->used += n + 1;
+    return d;
+}
+
+static void arena_free(arena *a)
+{
+    arena_block *b = a->head;
+    while (b) {
+        arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head = NULL;
+}
+
+/* ---- bounded line source: a FILE or a memory buffer --------------------- */
+
+typedef struct lsrc {
+    FILE *f;            /* NULL: read from mem */
+    const char *mem;
+    size_t memlen, mempos;
+    char rbuf[16384];
+    size_t rpos, rlen;
+    bool eof;
+    char line[FSC_CSV_LINE_MAX];
+    size_t linelen;
+} lsrc;
+
+/* Next line into s->line. FSC_OK, FSC_EOF or FSC_EIO; *too_long when the
+ * line exceeded the bound (its excess is consumed and dropped). */
+static fsc_status lsrc_next(lsrc *s, bool *too_long)
+{
+    bool any = false;
+    s->linelen = 0;
+    *too_long = false;
+    for (;;) {
+        const char *start;
+        size_t avail;
+        if (s->f) {
+            if (s->rpos == s->rlen) {
+                if (s->eof)
+                    return any ? FSC_OK : FSC_EOF;
+                s->rpos = 0;
+                s->rlen = fread(s->rbuf, 1, sizeof s->rbuf, s->f);
+                if (s->rlen == 0) {
+                    if (ferror(s->f))
+                        return FSC_EIO;
+                    s->eof = true;
+                    continue;
+                }
+            }
+            start = s->rbuf + s->rpos;
+            avail = s->rlen - s->rpos;
+        } else {
+            if (s->mempos == s->memlen)
+                return any ? FSC_OK : FSC_EOF;
+            start = s->mem + s->mempos;
+            avail = s->memlen - s->mempos;
+        }
+        any = true;
+        const char *nl = memchr(start, '\n', avail);
+        size_t n = nl ? (size_t)(nl - start) : avail;
+        size_t room = sizeof s->line - s->linelen;
+        if (n > room) {
+            *too_long = true;
+            n = room;
+        }
+        memcpy(s->line + s->linelen, start, n);
+        s->linelen += n;
+        size_t adv = nl ? (size_t)(nl - start) + 1 : avail;
+        if (s->f)
+            s->rpos += adv;
+        else
+            s->mempos += adv;
+        if (nl)
+            return FSC_OK;
+    }
+}
+
+/* ---- CSV splitting ------------------------------------------------------ */
+
+typedef struct csv_field {
+    const char *p;     /* unquoted, unescaped text (into the line or scratch) */
+    size_t len;
+    unsigned long col; /* 1-based byte column where the field starts */
+} csv_field;
+
+/* Splits line[0..len) into fields. Quoted fields are unescaped into
+ * scratch (at least len bytes). Returns NULL, or an error message with
+ * *errcol set. Unquoted fields are trimmed of spaces and tabs. */
+static const char *csv_split(const char *line, size_t len, char *scratch, csv_field *f,
+                             size_t max, size_t *nf, unsigned long *errcol)
+{
+    size_t i = 0, n = 0, sp = 0;
+    for (;;) {
+        if (n == max) {
+            *errcol = (unsigned long)i + 1;
+            return "too many columns";
+        }
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+            i++;
+        f[n].col = (unsigned long)i + 1;
+        if (i < len && line[i] == '"') {
+            size_t open = i++;
+            char *d = scratch + sp;
+            size_t dl = 0;
+            bool closed = false;
+            while (i < len) {
+                if (line[i] == '"') {
+                    if (i + 1 < len && line[i + 1] == '"') {
+                        d[dl++] = '"';
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    closed = true;
+                    break;
+                }
+                d[dl++] = line[i++];
+            }
+            if (!closed) {
+                *errcol = (unsigned long)open + 1;
+                return "unterminated quoted field";
+            }
+            sp += dl;
+            f[n].p = d;
+            f[n].len = dl;
+            while (i < len && (line[i] == ' ' || line[i] == '\t'))
+                i++;
+            if (i < len && line[i] != ',') {
+                *errcol = (unsigned long)i + 1;
+                return "text after a closing quote";
+            }
+        } else {
+            size_t b = i;
+            while (i < len && line[i] != ',') {
+                if (line[i] == '"') {
+                    *errcol = (unsigned long)i + 1;
+                    return "stray quote in an unquoted field";
+                }
+                i++;
+            }
+            size_t e = i;
+            while (e > b && (line[e - 1] == ' ' || line[e - 1] == '\t'))
+                e--;
+            f[n].p = line + b;
+            f[n].len = e - b;
+        }
+        n++;
+        if (i >= len)
+            break;
+        i++; /* the comma */
+    }
+    *nf = n;
+    return NULL;
+}
+
+static bool field_eq(const csv_field *f, const char *s)
+{
+    size_t n = strlen(s);
+    if (f->len != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (tolower((unsigned char)f->p[i]) != s[i])
+            return false;
+    return true;
+}
+
+static bool has_ctl(const csv_field *f)
+{
+    for (size_t i = 0; i < f->len; i++)
+        if ((unsigned char)f->p[i] < 0x20 || f->p[i] == 0x7f)
+            return true;
+    return false;
+}
+
+/* ---- a generic loader: header, comments, rows --------------------------- */
+
+/* Column names of a file kind; the header maps them to positions. */
+typedef struct csv_schema {
+    const char *what;          /* "identity" / "profiles" for messages */
+    const char *const *cols;   /* required columns first */
+    size_t ncols, nrequired;
+    fsc_counter_id bad_counter;
+} csv_schema;
+
+typedef struct loader {
+    const csv_schema *schema;
+    const char *file;
+    fsc_diag *diag;
+    fsc_counters *counters;
+    int pos[8];        /* schema column -> field index, -1 when absent */
+    unsigned long line;
+    /* one row: a handler fills the table */
+    fsc_status (*row)(void *tab, struct loader *ld, const csv_field *f);
+    void *tab;
+} loader;
+
+__attribute__((format(printf, 4, 5))) static void bad_row(loader *ld, unsigned long col,
+                                                          bool count, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line, col, "%s; row skipped", msg);
+    if (count && ld->counters)
+        ld->counters->v[ld->schema->bad_counter]++;
+}
+
+static fsc_status run_loader(loader *ld, lsrc *src)
+{
+    char *scr = malloc(FSC_CSV_LINE_MAX);
+    csv_field f[CSV_MAX_FIELDS];
+    bool have_header = false;
+    fsc_status ret = FSC_OK;
+    if (!scr)
+        return FSC_ENOMEM;
+
+    for (;;) {
+        bool too_long;
+        fsc_status st = lsrc_next(src, &too_long);
+        if (st == FSC_EOF)
+            break;
+        if (st == FSC_EIO) {
+            fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line + 1, 0, "read error: %s",
+                      strerror(errno));
+            ret = FSC_EIO;
+            goto done;
+        }
+        ld->line++;
+        if (too_long) {
+            if (!have_header) {
+                fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line, 0,
+                          "header row longer than %d bytes", FSC_CSV_LINE_MAX);
+                ret = FSC_EMALFORMED;
+                goto done;
+            }
+            bad_row(ld, FSC_CSV_LINE_MAX + 1, true, "row longer than %d bytes",
+                    FSC_CSV_LINE_MAX);
+            continue;
+        }
+        const char *p = src->line;
+        size_t n = src->linelen;
+        size_t off = 0;
+        if (n > 0 && p[n - 1] == '\r')
+            n--;
+        if (ld->line == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+            off = 3; /* byte-order mark */
+        size_t i = off;
+        while (i < n && (p[i] == ' ' || p[i] == '\t'))
+            i++;
+        if (i == n || p[i] == '#')
+            continue; /* blank lines and comments */
+
+        size_t nf = 0;
+        unsigned long col = 0;
+        const char *e = csv_split(p + off, n - off, scr, f, CSV_MAX_FIELDS, &nf, &col);
+        if (e) {
+            if (!have_header) {
+                fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line, col + off,
+                          "header row: %s", e);
+                ret = FSC_EMALFORMED;
+                goto done;
+            }
+            bad_row(ld, col + off, true, "%s", e);
+            continue;
+        }
+        for (size_t k = 0; k < nf; k++)
+            f[k].col += off;
+
+        if (!have_header) {
+            const csv_schema *sc = ld->schema;
+            for (size_t c = 0; c < sc->ncols; c++) {
+                ld->pos[c] = -1;
+                for (size_t k = 0; k < nf; k++)
+                    if (field_eq(&f[k], sc->cols[c])) {
+                        ld->pos[c] = (int)k;
+                        break;
+                    }
+                if (c < sc->nrequired && ld->pos[c] < 0) {
+                    fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line, 1,
+                              "%s header row lacks the \"%s\" column", sc->what,
+                              sc->cols[c]);
+                    ret = FSC_EMALFORMED;
+                    goto done;
+                }
+            }
+            have_header = true;
+            continue;
+        }
+
+        /* the columns the schema uses, in schema order; absent ones empty */
+        csv_field row[8];
+        for (size_t c = 0; c < ld->schema->ncols; c++) {
+            int k = ld->pos[c];
+            if (k >= 0 && (size_t)k < nf) {
+                row[c] = f[k];
+            } else if (k >= 0) {
+                bad_row(ld, (unsigned long)(n + 1), true, "missing column \"%s\"",
+                        ld->schema->cols[c]);
+                goto next_line;
+            } else {
+                row[c] = (csv_field){"", 0, 0};
+            }
+            if (has_ctl(&row[c])) {
+                bad_row(ld, row[c].col, true, "column \"%s\": control character",
+                        ld->schema->cols[c]);
+                goto next_line;
+            }
+        }
+        st = ld->row(ld->tab, ld, row);
+        if (st == FSC_ENOMEM) {
+            ret = FSC_ENOMEM;
+            goto done;
+        }
+    next_line:;
+    }
+    if (!have_header) {
+        fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, 0, 0, "%s file has no header row",
+                  ld->schema->what);
+        ret = FSC_EMALFORMED;
+    }
+done:
+    free(scr);
+    return ret;
+}
+
+/* ---- identity ----------------------------------------------------------- */
+
+typedef struct idrow {
+    fsc_addr net;        /* the address, masked to plen */
+    uint8_t plen;        /* 32 / 128 for a single address */
+    fsc_time start, end; /* half-open; end FSC_TIME_MAX when still held */
+    unsigned long line;  /* for overlap diagnostics */
+    fsc_holder holder;
+} idrow;
+
+typedef struct idslot {
+    uint32_t first, count; /* a run of rows[]; count 0 = empty slot */
+} idslot;
+
+struct fsc_identity {
+    idrow *rows;
+    size_t n, cap;
+    bool full_reported;
+    idslot *slots;
+    size_t nslots; /* power of two */
+    /* prefix lengths present, longest first: lookups try exactly these */
+    uint8_t plens4[33], plens6[129];
+    size_t nplens4, nplens6;
+    arena strings;
+};
+
+enum { I_IP, I_START, I_END, I_SUBSCRIBER, I_PRECINCT };
+static const char *const identity_cols[] = {"ip", "start", "end", "subscriber", "precinct"};
+static const csv_schema identity_schema = {"identity", identity_cols, 5, 5,
+                                           FSC_C_IDENTITY_BAD};
+
+static void mask_addr(fsc_addr *a, unsigned plen)
+{
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned bits = i * 8;
+        if (bits >= plen)
+            a->b[i] = 0;
+        else if (plen - bits < 8)
+            a->b[i] &= (uint8_t)(0xff << (8 - (plen - bits)));
+    }
+}
+
+/* Parses "addr" or "addr/len". Shorter prefixes than /8 (IPv4) and /32
+ * (IPv6) are refused: they would attribute whole networks to one person. */
+static const char *parse_ip(const csv_field *f, fsc_addr *a, uint8_t *plen)
+{
+    const char *slash = memchr(f->p, '/', f->len);
+    size_t alen = slash ? (size_t)(slash - f->p) : f->len;
+    if (!fsc_addr_parse(f->p, alen, a))
+        return "not an IPv4 or IPv6 address";
+    unsigned maxlen = a->family == 4 ? 32 : 128, minlen = a->family == 4 ? 8 : 32;
+    unsigned v = maxlen;
+    if (slash) {
+        size_t dl = f->len - alen - 1;
+        if (dl == 0 || dl > 3)
+            return "bad prefix length";
+        v = 0;
+        for (size_t i = 0; i < dl; i++) {
+            char c = slash[1 + i];
+            if (c < '0' || c > '9')
+                return "bad prefix length";
+            v = v * 10 + (unsigned)(c - '0');
+        }
+        if (v > maxlen)
+            return "prefix length beyond the address size";
+        if (v < minlen)
+            return "prefix too short to name one subscriber";
+    }
+    *plen = (uint8_t)v;
+    mask_addr(a, v); /* host bits of "addr/len" are ignored */
+    return NULL;
+}
+
+static fsc_status identity_row(void *tab, loader *ld, const csv_field *f)
+{
+    fsc_identity *id = tab;
+    idrow r = {0};
+    const char *e = parse_ip(&f[I_IP], &r.net, &r.plen);
+    if (e) {
+        bad_row(ld, f[I_IP].col, true, "column \"ip\": %s: \"%.*s\"", e,
+                (int)(f[I_IP].len > 60 ? 60 : f[I_IP].len), f[I_IP].p);
+        return FSC_OK;
+    }
+    if (!fsc_time_parse(f[I_START].p, f[I_START].len, &r.start)) {
+        bad_row(ld, f[I_START].col, true, "column \"start\": not an RFC 3339 or epoch time");
+        return FSC_OK;
+    }
+    r.end = FSC_TIME_MAX;
+    if (f[I_END].len && !fsc_time_parse(f[I_END].p, f[I_END].len, &r.end)) {
+        bad_row(ld, f[I_END].col, true, "column \"end\": not an RFC 3339 or epoch time");
+        return FSC_OK;
+    }
+    if (r.end <= r.start) {
+        bad_row(ld, f[I_END].col, true, "column \"end\": not after \"start\"");
+        return FSC_OK;
+    }
+    if (f[I_SUBSCRIBER].len == 0) {
+        bad_row(ld, f[I_SUBSCRIBER].col, true, "column \"subscriber\": empty");
+        return FSC_OK;
+    }
+    if (f[I_PRECINCT].len == 0) {
+        bad_row(ld, f[I_PRECINCT].col ? f[I_PRECINCT].col : 1, true,
+                "column \"precinct\": empty");
+        return FSC_OK;
+    }
+    if (id->n >= FSC_IDENTITY_MAX_ROWS) {
+        if (!id->full_reported)
+            bad_row(ld, 0, false, "more than %u rows; this and later rows are dropped",
+                    FSC_IDENTITY_MAX_ROWS);
+        id->full_reported = true;
+        if (ld->counters)
+            ld->counters->v[FSC_C_IDENTITY_BAD]++;
+        return FSC_OK;
+    }
+    if (id->n == id->cap) {
+        size_t cap = id->cap ? id->cap * 2 : 256;
+        idrow *nr = realloc(id->rows, cap * sizeof *nr);
+        if (!nr)
+            return FSC_ENOMEM;
+        id->rows = nr;
+        id->cap = cap;
+    }
+    r.holder.subscriber = arena_strndup(&id->strings, f[I_SUBSCRIBER].p, f[I_SUBSCRIBER].len);
+    r.holder.precinct = arena_strndup(&id->strings, f[I_PRECINCT].p, f[I_PRECINCT].len);
+    if (!r.holder.subscriber || !r.holder.precinct)
+        return FSC_ENOMEM;
+    r.line = ld->line;
+    id->rows[id->n++] = r;
+    return FSC_OK;
+}
+
+static int key_cmp(const idrow *a, const idrow *b)
+{
+    if (a->net.family != b->net.family)
+        return a->net.family < b->net.family ? -1 : 1;
+    if (a->plen != b->plen)
+        return a->plen < b->plen ? -1 : 1;
+    return memcmp(a->net.b, b->net.b, 16);
+}
+
+static int row_cmp(const void *pa, const void *pb)
+{
+    const idrow *a = pa, *b = pb;
+    int c = key_cmp(a, b);
+    if (c)
+        return c;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    return a->line < b->line ? -1 : a->line > b->line; /* stable order */
+}
+
+static uint64_t key_hash(uint8_t family, uint8_t plen, const uint8_t *b)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    h = (h ^ family) * 1099511628211ULL;
+    h = (h ^ plen) * 1099511628211ULL;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+/* Sorts the rows, warns about overlapping ranges, builds the hash. */
+static fsc_status identity_index(fsc_identity *id, fsc_diag *diag, const char *file)
+{
+    if (id->n)
+        qsort(id->rows, id->n, sizeof *id->rows, row_cmp);
+    size_t ns = 16;
+    while (ns < id->n * 2)
+        ns *= 2;
+    id->slots = calloc(ns, sizeof *id->slots);
+    if (!id->slots)
+        return FSC_ENOMEM;
+    id->nslots = ns;
+    bool seen4[33] = {0}, seen6[129] = {0};
+    for (size_t i = 0; i < id->n;) {
+        size_t j = i + 1;
+        while (j < id->n && key_cmp(&id->rows[i], &id->rows[j]) == 0) {
+            const idrow *prev = &id->rows[j - 1], *cur = &id->rows[j];
+            if (cur->start < prev->end)
+                fsc_diagf(diag, FSC_SEV_WARNING, file, cur->line, 0,
+                          "time range overlaps the row on line %lu for the same address; "
+                          "lookups prefer the later start",
+                          prev->line);
+            j++;
+        }
+        const idrow *r = &id->rows[i];
+        if (r->net.family == 4)
+            seen4[r->plen] = true;
+        else
+            seen6[r->plen] = true;
+        uint64_t h = key_hash(r->net.family, r->plen, r->net.b);
+        size_t s = (size_t)h & (ns - 1);
+        while (id->slots[s].count)
+            s = (s + 1) & (ns - 1);
+        id->slots[s].first = (uint32_t)i;
+        id->slots[s].count = (uint32_t)(j - i);
+        i = j;
+    }
+    for (int l = 32; l >= 0; l--)
+        if (seen4[l])
+            id->plens4[id->nplens4++] = (uint8_t)l;
+    for (int l = 128; l >= 0; l--)
+        if (seen6[l])
+            id->plens6[id->nplens6++] = (uint8_t)l;
+    return FSC_OK;
+}
+
+static fsc_status identity_load_src(const char *name, lsrc *src, fsc_diag *diag,
+                                    fsc_counters *counters, fsc_identity **out)
+{
+    fsc_identity *id = calloc(1, sizeof *id);
+    if (!id)
+        return FSC_ENOMEM;
+    loader ld = {.schema = &identity_schema, .file = name, .diag = diag, .counters = counters,
+                 .row = identity_row, .tab = id};
+    fsc_status st = run_loader(&ld, src);
+    if (st == FSC_OK)
+        st = identity_index(id, diag, name);
+    if (st != FSC_OK) {
+        if (st == FSC_ENOMEM)
+            fsc_diagf(diag, FSC_SEV_ERROR, name, 0, 0, "out of memory");
+        fsc_identity_free(id);
+        return st;
+    }
+    *out = id;
+    return FSC_OK;
+}
+
+fsc_status fsc_identity_load(const char *path, fsc_diag *diag, fsc_counters *counters,
+                             fsc_identity **out)
+{
+    lsrc *src = calloc(1, sizeof *src);
+    if (!src)
+        return FSC_ENOMEM;
+    src->f = fopen(path, "rb");
+    if (!src->f) {
+        fsc_diagf(diag, FSC_SEV_ERROR, path, 0, 0, "cannot open: %s", strerror(errno));
+        free(src);
+        return FSC_EIO;
+    }
+    fsc_status st = identity_load_src(path, src, diag, counters, out);
+    fclose(src->f);
+    free(src);
+    return st;
+}
+
+fsc_status fsc_identity_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
+                                 fsc_counters *counters, fsc_identity **out)
+{
+    lsrc *src = calloc(1, sizeof *src);
+    if (!src)
+        return FSC_ENOMEM;
+    src->mem = buf;
+    src->memlen = len;
+    fsc_status st = identity_load_src(name, src, diag, counters, out);
+    free(src);
+    return st;
+}
+
+void fsc_identity_free(fsc_identity *id)
+{
+    if (!id)
+        return;
+    free(id->rows);
+    free(id->slots);
+    arena_free(&id->strings);
+    free(id);
+}
+
+size_t fsc_identity_count(const fsc_identity *id)
+{
+    return id ? id->n : 0;
+}
+
+/* The row of the run rows[first..first+count) whose range holds ts. */
+static const idrow *run_find(const fsc_identity *id, const idslot *s, fsc_time ts)
+{
+    const idrow *r = id->rows + s->first;
+    size_t lo = 0, hi = s->count; /* find the last row with start <= ts */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r[mid].start <= ts)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* ranges may overlap (warned at load): walk back to one that holds ts */
+    while (lo > 0) {
+        if (ts < r[lo - 1].end)
+            return &r[lo - 1];
+        lo--;
+    }
+    return NULL;
+}
+
+const fsc_holder *fsc_identity_lookup(const fsc_identity *id, const fsc_addr *a, fsc_time ts)
+{
+    if (!id || !a || !id->nslots || (a->family != 4 && a->family != 6))
+        return NULL;
+    const uint8_t *pl = a->family == 4 ? id->plens4 : id->plens6;
+    size_t npl = a->family == 4 ? id->nplens4 : id->nplens6;
+    for (size_t k = 0; k < npl; k++) {
+        fsc_addr m = *a;
+        mask_addr(&m, pl[k]);
+        uint64_t h = key_hash(m.family, pl[k], m.b);
+        for (size_t s = (size_t)h & (id->nslots - 1); id->slots[s].count;
+             s = (s + 1) & (id->nslots - 1)) {
+            const idslot *sl = &id->slots[s];
+            const idrow *r0 = &id->rows[sl->first];
+            if (r0->net.family != m.family || r0->plen != pl[k] ||
+                memcmp(r0->net.b, m.b, 16) != 0)
+                continue;
+            const idrow *r = run_find(id, sl, ts);
+            if (r)
+                return &r->holder;
+            break; /* this prefix has no holder then: try a shorter one */
+        }
+    }
+    return NULL;
+}
+
+/* ---- profiles and groups ------------------------------------------------ */
+
+struct fsc_profiles {
+    fsc_profile *rows;
+    size_t n, cap;
+    uint32_t *slots; /* 1 + index into rows; 0 = empty */
+    size_t nslots;
+    arena strings;
+};
+
+enum { P_SUBSCRIBER, P_AGE_BAND, P_OCCUPATION, P_GROUP };
+static const char *const profile_cols[] = {"subscriber", "age_band", "occupation", "group"};
+static const csv_schema profile_schema = {"profiles", profile_cols, 4, 3, FSC_C_PROFILES_BAD};
+
+static uint64_t str_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+/* Slot of subscriber s (len n): its row, or the empty slot to fill. */
+static size_t prof_slot(const fsc_profiles *p, const char *s, size_t n)
+{
+    size_t i = (size_t)str_hash(s, n) & (p->nslots - 1);
+    while (p->slots[i]) {
+        const char *t = p->rows[p->slots[i] - 1].subscriber;
+        if (strlen(t) == n && memcmp(t, s, n) == 0)
+            break;
+        i = (i + 1) & (p->nslots - 1);
+    }
+    return i;
+}
+
+static fsc_status prof_grow(fsc_profiles *p)
+{
+    size_t ns = p->nslots ? p->nslots * 2 : 64;
+    uint32_t *old = p->slots;
+    size_t oldn = p->nslots;
+    p->slots = calloc(ns, sizeof *p->slots);
+    if (!p->slots) {
+        p->slots = old;
+        return FSC_ENOMEM;
+    }
+    p->nslots = ns;
+    for (size_t i = 0; i < oldn; i++)
+        if (old[i]) {
+            const char *t = p->rows[old[i] - 1].subscriber;
+            p->slots[prof_slot(p, t, strlen(t))] = old[i];
+        }
+    free(old);
+    return FSC_OK;
+}
+
+static bool ieq(const char *a, size_t n, const char *b)
+{
+    if (strlen(b) != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (tolower((unsigned char)a[i]) != b[i])
+            return false;
+    return true;
+}
+
+static bool in_list(const char *s, size_t n, const char *const *list)
+{
+    for (; *list; list++)
+        if (ieq(s, n, *list))
+            return true;
+    return false;
+}
+
+/* Reads "18-24" / "65+" / "60": lower bound, and upper bound when given. */
+static bool age_bounds(const char *s, int *lo, int *hi, bool *has_hi)
+{
+    size_t i = 0, n = strlen(s);
+    int v = 0, d = 0;
+    while (i < n && s[i] == ' ')
+        i++;
+    for (; i < n && s[i] >= '0' && s[i] <= '9' && d < 3; i++, d++)
+        v = v * 10 + (s[i] - '0');
+    if (!d)
+        return false;
+    *lo = v;
+    *has_hi = false;
+    if (i < n && s[i] == '-') {
+        int w = 0, e = 0;
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9' && e < 3; i++, e++)
+            w = w * 10 + (s[i] - '0');
+        if (e) {
+            *hi = w;
+            *has_hi = true;
+        }
+    }
+    return true;
+}
+
+fsc_group fsc_group_derive(const char *age_band, const char *occupation)
+{
+    static const char *const students[] = {"student", "pupil", NULL};
+    static const char *const finance[] = {"accountant", "cashier", "finance", "bookkeeper",
+                                          NULL};
+    static const char *const parents[] = {"parent", "homemaker", NULL};
+    const char *occ = occupation ? occupation : "";
+    size_t on = strlen(occ);
+    while (on > 0 && isspace((unsigned char)occ[on - 1]))
+        on--;
+    while (on > 0 && isspace((unsigned char)*occ)) {
+        occ++;
+        on--;
+    }
+    int lo = -1, hi = -1;
+    bool has_hi = false, has_age = age_band && age_bounds(age_band, &lo, &hi, &has_hi);
+
+    if (in_list(occ, on, students))
+        return FSC_GROUP_STUDENT;
+    if (has_age && lo >= 60)
+        return FSC_GROUP_ELDERLY;
+    if (in_list(occ, on, finance))
+        return FSC_GROUP_FINANCE_STAFF;
+    if (has_age && lo >= 18 && has_hi && hi <= 34)
+        return FSC_GROUP_YOUNG_WORKER;
+    if (in_list(occ, on, parents))
+        return FSC_GROUP_PARENT;
+    return FSC_GROUP_GENERAL;
+}
+
+static fsc_status profile_row(void *tab, loader *ld, const csv_field *f)
+{
+    fsc_profiles *p = tab;
+    const csv_field *sub = &f[P_SUBSCRIBER];
+    if (sub->len == 0) {
+        bad_row(ld, sub->col ? sub->col : 1, true, "column \"subscriber\": empty");
+        return FSC_OK;
+    }
+    fsc_group g = FSC_GROUP_COUNT;
+    if (f[P_GROUP].len) {
+        g = fsc_group_lookup(f[P_GROUP].p, f[P_GROUP].len);
+        if (g == FSC_GROUP_COUNT) {
+            bad_row(ld, f[P_GROUP].col, true, "column \"group\": unknown group \"%.*s\"",
+                    (int)(f[P_GROUP].len > 40 ? 40 : f[P_GROUP].len), f[P_GROUP].p);
+            return FSC_OK;
+        }
+    }
+    if ((p->n + 1) * 2 > p->nslots && prof_grow(p) != FSC_OK)
+        return FSC_ENOMEM;
+    size_t s = prof_slot(p, sub->p, sub->len);
+    if (p->slots[s]) {
+        bad_row(ld, sub->col, true, "column \"subscriber\": \"%.*s\" already has a profile",
+                (int)(sub->len > 40 ? 40 : sub->len), sub->p);
+        return FSC_OK;
+    }
+    if (p->n >= FSC_IDENTITY_MAX_ROWS) {
+        bad_row(ld, 0, true, "more than %u profiles", FSC_IDENTITY_MAX_ROWS);
+        return FSC_OK;
+    }
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        fsc_profile *nr = realloc(p->rows, cap * sizeof *nr);
+        if (!nr)
+            return FSC_ENOMEM;
+        p->rows = nr;
+        p->cap = cap;
+    }
+    fsc_profile r;
+    r.subscriber = arena_strndup(&p->strings, sub->p, sub->len);
+    r.age_band = arena_strndup(&p->strings, f[P_AGE_BAND].p, f[P_AGE_BAND].len);
+    r.occupation = arena_strndup(&p->strings, f[P_OCCUPATION].p, f[P_OCCUPATION].len);
+    if (!r.subscriber || !r.age_band || !r.occupation)
+        return FSC_ENOMEM;
+    r.group = g != FSC_GROUP_COUNT ? g : fsc_group_derive(r.age_band, r.occupation);
+    p->rows[p->n++] = r;
+    p->slots[s] = (uint32_t)p->n;
+    return FSC_OK;
+}
+
+static fsc_status profiles_load_src(const char *name, lsrc *src, fsc_diag *diag,
+                                    fsc_counters *counters, fsc_profiles **out)
+{
+    fsc_profiles *p = calloc(1, sizeof *p);
+    if (!p)
+        return FSC_ENOMEM;
+    fsc_status st = prof_grow(p);
+    if (st == FSC_OK) {
+        loader ld = {.schema = &profile_schema, .file = name, .diag = diag,
+                     .counters = counters, .row = profile_row, .tab = p};
+        st = run_loader(&ld, src);
+    }
+    if (st != FSC_OK) {
+        if (st == FSC_ENOMEM)
+            fsc_diagf(diag, FSC_SEV_ERROR, name, 0, 0, "out of memory");
+        fsc_profiles_free(p);
+        return st;
+    }
+    *out = p;
+    return FSC_OK;
+}
+
+fsc_status fsc_profiles_load(const char *path, fsc_diag *diag, fsc_counters *counters,
+                             fsc_profiles **out)
+{
+    lsrc *src = calloc(1, sizeof *src);
+    if (!src)
+        return FSC_ENOMEM;
+    src->f = fopen(path, "rb");
+    if (!src->f) {
+        fsc_diagf(diag, FSC_SEV_ERROR, path, 0, 0, "cannot open: %s", strerror(errno));
+        free(src);
+        return FSC_EIO;
+    }
+    fsc_status st = profiles_load_src(path, src, diag, counters, out);
+    fclose(src->f);
+    free(src);
+    return st;
+}
+
+fsc_status fsc_profiles_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
+                                 fsc_counters *counters, fsc_profiles **out)
+{
+    lsrc *src = calloc(1, sizeof *src);
+    if (!src)
+        return FSC_ENOMEM;
+    src->mem = buf;
+    src->memlen = len;
+    fsc_status st = profiles_load_src(name, src, diag, counters, out);
+    free(src);
+    return st;
+}
+
+void fsc_profiles_free(fsc_profiles *p)
+{
+    if (!p)
+        return;
+    free(p->rows);
+    free(p->slots);
+    arena_free(&p->strings);
+    free(p);
+}
+
+size_t fsc_profiles_count(const fsc_profiles *p)
+{
+    return p ? p->n : 0;
+}
+
+const fsc_profile *fsc_profiles_get(const fsc_profiles *p, const char *subscriber)
+{
+    if (!p || !subscriber || !p->nslots)
+        return NULL;
+    size_t s = prof_slot(p, subscriber, strlen(subscriber));
+    return p->slots[s] ? &p->rows[p->slots[s] - 1] : NULL;
+}
