@@ -98,8 +98,10 @@ fsc_status fsc_decode_sll2(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_p
 fsc_status fsc_decode_null(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
 /* Raw IP: the version nibble picks IPv4 or IPv6. */
 fsc_status fsc_decode_raw(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
-/* PPPoE session header (after ethertype 0x8864) and the PPP protocol. */
+/* PPPoE session header (after ethertype 0x8864), then PPP. */
 fsc_status fsc_decode_pppoe(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
+/* A PPP frame: optional 0xff03, 1- or 2-byte protocol, IPv4 or IPv6. */
+fsc_status fsc_decode_ppp(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
 /* GRE (IP protocol 47), versions 0 and 1 (PPTP). */
 fsc_status fsc_decode_gre(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
 /* An ethertype's payload: IPv4, IPv6, VLAN, PPPoE session. */

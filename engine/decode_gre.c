@@ -49,37 +49,8 @@ fsc_status fsc_decode_gre(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_pa
             return FSC_ELIMIT;
         }
         return fsc_decode_eth(d, buf, len, pkt);
-    case 0x880b: { /* PPP in PPTP: optional address/control 0xff03, then
-                    * a 1- or 2-byte protocol (RFC 1661 6.5 compression) */
-        if (len >= 2 && buf[0] == 0xff && buf[1] == 0x03) {
-            buf += 2;
-            len -= 2;
-        }
-        if (len < 1) {
-            d->c->v[FSC_C_GRE_TRUNCATED]++;
-            return FSC_ETRUNC;
-        }
-        uint16_t ppp;
-        if (buf[0] & 1) {
-            ppp = buf[0];
-            buf += 1;
-            len -= 1;
-        } else {
-            if (len < 2) {
-                d->c->v[FSC_C_GRE_TRUNCATED]++;
-                return FSC_ETRUNC;
-            }
-            ppp = fsc_be16(buf);
-            buf += 2;
-            len -= 2;
-        }
-        if (ppp == 0x21)
-            return fsc_decode_ipv4(d, buf, len, pkt);
-        if (ppp == 0x57)
-            return fsc_decode_ipv6(d, buf, len, pkt);
-        d->c->v[FSC_C_PPP_PROTO_OTHER]++;
-        return FSC_EUNSUPPORTED;
-    }
+    case 0x880b: /* PPP, as PPTP carries it */
+        return fsc_decode_ppp(d, buf, len, pkt);
     default:
         d->c->v[FSC_C_GRE_UNSUPPORTED]++;
         return FSC_EUNSUPPORTED;

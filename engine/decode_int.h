@@ -31,11 +31,11 @@ struct fsc_decoder {
     fsc_time frag_timeout;
     size_t nslots;
     fsc_frag_slot *slots;
-    uint8_t *slab;       /* every slot's data, one allocation */
+    uint8_t *slab;       /* one allocation holding every slot's data */
 };
 
 /* Adds one fragment (payload bytes only, at byte `offset` of the datagram;
- * `more` is the MF flag). Returns FSC_OK and points *out/*out_len at the
+ * `more` is the MF flag). Returns FSC_OK and points *out and *out_len at the
  * whole datagram payload when this fragment completed it, FSC_EPARTIAL when
  * it was stored and more are needed, FSC_EMALFORMED (counted) for a fragment
  * that cannot belong to a valid datagram. */

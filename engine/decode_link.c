@@ -106,12 +106,50 @@ fsc_status fsc_decode_raw(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_pa
     return fsc_decode_ipv4(d, buf, len, pkt);
 }
 
+/* PPP (RFC 1661): an optional address/control pair 0xff 0x03 (HDLC
+ * framing, seen in PPTP), then the protocol: 2 bytes, or 1 when protocol
+ * field compression is on (6.5): an odd first byte ends the field.
+ * Protocols: 0x0021 IPv4, 0x0057 IPv6. */
+fsc_status fsc_decode_ppp(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt)
+{
+    if (len >= 2 && buf[0] == 0xff && buf[1] == 0x03) {
+        buf += 2;
+        len -= 2;
+    }
+    if (len < 1) {
+        d->c->v[FSC_C_PPPOE_TRUNCATED]++;
+        return FSC_ETRUNC;
+    }
+    uint16_t proto;
+    if (buf[0] & 1) {
+        proto = buf[0];
+        buf += 1;
+        len -= 1;
+    } else {
+        if (len < 2) {
+            d->c->v[FSC_C_PPPOE_TRUNCATED]++;
+            return FSC_ETRUNC;
+        }
+        proto = fsc_be16(buf);
+        buf += 2;
+        len -= 2;
+    }
+    switch (proto) {
+    case 0x0021:
+        return fsc_decode_ipv4(d, buf, len, pkt);
+    case 0x0057:
+        return fsc_decode_ipv6(d, buf, len, pkt);
+    default:
+        d->c->v[FSC_C_PPP_PROTO_OTHER]++;
+        return FSC_EUNSUPPORTED;
+    }
+}
+
 /* PPPoE session (RFC 2516): 0 ver/type (0x11)  1 code (0 in a session)
- *   2 session id  4 length (PPP protocol + payload)  6 PPP protocol(2).
- * PPP protocols: 0x0021 IPv4, 0x0057 IPv6. */
+ *   2 session id  4 length (PPP protocol + payload)  6 PPP. */
 fsc_status fsc_decode_pppoe(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt)
 {
-    if (len < 8) {
+    if (len < 6) {
         d->c->v[FSC_C_PPPOE_TRUNCATED]++;
         return FSC_ETRUNC;
     }
@@ -120,23 +158,10 @@ fsc_status fsc_decode_pppoe(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_
         return FSC_EUNSUPPORTED;
     }
     size_t plen = fsc_be16(buf + 4);
-    if (plen < 2) {
-        d->c->v[FSC_C_PPPOE_TRUNCATED]++;
-        return FSC_EMALFORMED;
-    }
     /* the length field, not the frame, says where PPP ends: Ethernet pads
      * short frames; a capture cut shorter than the field is decoded as far
      * as it goes */
     if (plen + 6 < len)
         len = plen + 6;
-    uint16_t proto = fsc_be16(buf + 6);
-    switch (proto) {
-    case 0x0021:
-        return fsc_decode_ipv4(d, buf + 8, len - 8, pkt);
-    case 0x0057:
-        return fsc_decode_ipv6(d, buf + 8, len - 8, pkt);
-    default:
-        d->c->v[FSC_C_PPP_PROTO_OTHER]++;
-        return FSC_EUNSUPPORTED;
-    }
+    return fsc_decode_ppp(d, buf + 6, len - 6, pkt);
 }

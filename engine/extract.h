@@ -22,6 +22,8 @@ typedef struct fsc_extract_config {
     size_t max_flows;         /* TCP flows with an incomplete PDU; 0: default */
     size_t max_flow_bytes;    /* bytes buffered per flow direction; 0: default */
     fsc_time flow_timeout;    /* idle flow state is dropped after this; 0: default */
+    size_t max_frag_datagrams; /* IP datagrams reassembled at once; 0: default */
+    fsc_time frag_timeout;    /* incomplete datagrams are dropped after this; 0: default */
 } fsc_extract_config;
 
 typedef struct fsc_extractor fsc_extractor;

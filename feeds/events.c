@@ -205,7 +205,9 @@ static int on_other_scalar(pctx *c, const char *what, const char *text, size_t n
     if (c->in_perms)
         return fail(c, FSC_EMALFORMED, tok_col(c), "\"permissions\" entries must be strings, not %s",
                     what);
-    if (c->key < 0) { /* unknown key: ignored */
+    if (c->key < 0 || (!text && strcmp(what, "null") == 0 && keys[c->key].id != K_TS &&
+                       keys[c->key].id != K_SUBSCRIBER)) {
+        /* unknown keys are ignored; null in an optional key means absent */
         value_done(c);
         return done(c);
     }
@@ -482,8 +484,11 @@ fsc_status fsc_event_parse_ex(const char *buf, size_t len, fsc_record *rec,
     if (ys == yajl_status_error) {
         c.st = FSC_EMALFORMED;
         yajl_message(&c);
-        c.col = c.completing ? (unsigned long)len + 1
-                             : (unsigned long)yajl_get_bytes_consumed(c.h) + 1;
+        /* yajl's offset is just past the byte it choked on, which is
+         * therefore at 1-based column == offset; at completion the line
+         * simply ended too early: point one past its end */
+        size_t off = yajl_get_bytes_consumed(c.h);
+        c.col = c.completing ? (unsigned long)len + 1 : (unsigned long)(off ? off : 1);
     } else if (ys == yajl_status_ok && c.st == FSC_OK) {
         if (c.depth != 2) {
             fail(&c, FSC_EMALFORMED, len ? 1 : 0, "line is not a JSON object");

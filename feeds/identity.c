@@ -352,7 +352,7 @@ static fsc_status run_loader(loader *ld, lsrc *src)
             int k = ld->pos[c];
             if (k >= 0 && (size_t)k < nf) {
                 row[c] = f[k];
-            } else if (k >= 0) {
+            } else if (k >= 0 && c < ld->schema->nrequired) {
                 bad_row(ld, (unsigned long)(n + 1), true, "missing column \"%s\"",
                         ld->schema->cols[c]);
                 goto next_line;
