@@ -40,7 +40,7 @@ static void clock_part(const char *ts, char *out, size_t cap)
 
 /* Prints one alert (JSON text of len bytes) as a readable block. Returns 0,
  * or -1 when the text is not an alert (reported on stderr). */
-static int print_alert(FILE *f, const char *json, size_t len, int min_level)
+static int print_alert(FILE *f, const char *json, size_t len, long min_level)
 {
     char buf[65536], errbuf[256];
     if (len >= sizeof buf) {
@@ -115,15 +115,21 @@ static int tail(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *endpoint = NULL, *precinct = NULL;
-    long count = -1;
-    int min_level = 0, json = 0, c;
+    long count = -1, min_level = 0;
+    int json = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:p:l:n:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': endpoint = optarg; break;
         case 'p': precinct = optarg; break;
-        case 'l': min_level = atoi(optarg); break;
-        case 'n': count = strtol(optarg, NULL, 10); break;
+        case 'l':
+            if (fsc_cmd_long("--min-level", optarg, 0, 4, &min_level) != 0)
+                return 2;
+            break;
+        case 'n':
+            if (fsc_cmd_long("--count", optarg, 1, 1000000000L, &count) != 0)
+                return 2;
+            break;
         case 'j': json = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -185,11 +191,15 @@ static int format(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int min_level = 0, c, rc = 0;
+    long min_level = 0;
+    int c, rc = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "l:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'l': min_level = atoi(optarg); break;
+        case 'l':
+            if (fsc_cmd_long("--min-level", optarg, 0, 4, &min_level) != 0)
+                return 2;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

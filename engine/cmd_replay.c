@@ -180,7 +180,13 @@ int fsc_cmd_replay(int argc, char **argv)
         case 'p': profiles_path = optarg; break;
         case 'a': alerts_path = optarg; break;
         case 'P': sc.publish = optarg; break;
-        case 'w': sc.wait_subscribers = atoi(optarg); break;
+        case 'w': {
+            long n;
+            if (fsc_cmd_long("--wait-subscribers", optarg, 0, 1000, &n) != 0)
+                return 2;
+            sc.wait_subscribers = (int)n;
+            break;
+        }
         case 'R': sc.redis = optarg; break;
         case 'S': sc.redis_stream = optarg; break;
         case 'q': quiet = 1; break;

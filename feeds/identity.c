@@ -466,12 +466,14 @@ static fsc_status identity_row(void *tab, loader *ld, const csv_field *f)
         return FSC_OK;
     }
     if (!fsc_time_parse(f[I_START].p, f[I_START].len, &r.start)) {
-        bad_row(ld, f[I_START].col, true, "column \"start\": not an RFC 3339 or epoch time");
+        bad_row(ld, f[I_START].col, true, "column \"start\": not an RFC 3339 or epoch time: \"%.*s\"",
+                (int)(f[I_START].len > 40 ? 40 : f[I_START].len), f[I_START].p);
         return FSC_OK;
     }
     r.end = FSC_TIME_MAX;
     if (f[I_END].len && !fsc_time_parse(f[I_END].p, f[I_END].len, &r.end)) {
-        bad_row(ld, f[I_END].col, true, "column \"end\": not an RFC 3339 or epoch time");
+        bad_row(ld, f[I_END].col, true, "column \"end\": not an RFC 3339 or epoch time: \"%.*s\"",
+                (int)(f[I_END].len > 40 ? 40 : f[I_END].len), f[I_END].p);
         return FSC_OK;
     }
     if (r.end <= r.start) {

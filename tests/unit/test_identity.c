@@ -62,20 +62,20 @@ static const char identity_csv[] =
     "\"10.20.5.55\",\"2026-11-29T00:00:00Z\",\"\",\"S1005\",\"P \"\"N\"\", 2\"\r\n"
     "   \n"
     /* bad rows, one per kind: line, column, message */
-    "10.20.1,2026-11-29T00:00:00Z,,S1,P\n"             /* 12: ip */
-    "10.20.1.1/33,2026-11-29T00:00:00Z,,S1,P\n"        /* 13: prefix > 32 */
-    "10.20.1.1/x,2026-11-29T00:00:00Z,,S1,P\n"         /* 14: prefix text */
-    "2001:db8::/16,2026-11-29T00:00:00Z,,S1,P\n"       /* 15: prefix too wide */
-    "10.20.1.1,yesterday,,S1,P\n"                      /* 16: start */
-    "10.20.1.1,2026-11-29T00:00:00Z,never,S1,P\n"      /* 17: end */
-    "10.20.1.1,2026-11-29T01:00:00Z,2026-11-29T01:00:00Z,S1,P\n" /* 18: end <= start */
-    "10.20.1.1,2026-11-29T00:00:00Z,,,P\n"             /* 19: subscriber */
-    "10.20.1.1,2026-11-29T00:00:00Z,,S1\n"             /* 20: missing column */
-    "10.20.1.1,2026-11-29T00:00:00Z,,\"S1,P\n"         /* 21: unterminated quote */
-    "10.20.1.1,2026-11-29T00:00:00Z,,S\"1,P\n"         /* 22: stray quote */
-    "10.20.1.1,2026-11-29T00:00:00Z,,\"S1\"x,P\n"      /* 23: text after quote */
-    "10.20.1.1,2026-11-29T00:00:00Z,,S1,\n"            /* 24: precinct */
-    "10.30.0.1,2026-11-29T00:00:00Z,,S2001,P-EAST,extra\n"; /* 25: extra column: ok */
+    "10.20.1,2026-11-29T00:00:00Z,,S1,P\n"             /* 11: ip */
+    "10.20.1.1/33,2026-11-29T00:00:00Z,,S1,P\n"        /* 12: prefix > 32 */
+    "10.20.1.1/x,2026-11-29T00:00:00Z,,S1,P\n"         /* 13: prefix text */
+    "2001:db8::/16,2026-11-29T00:00:00Z,,S1,P\n"       /* 14: prefix too wide */
+    "10.20.1.1,yesterday,,S1,P\n"                      /* 15: start */
+    "10.20.1.1,2026-11-29T00:00:00Z,never,S1,P\n"      /* 16: end */
+    "10.20.1.1,2026-11-29T01:00:00Z,2026-11-29T01:00:00Z,S1,P\n" /* 17: end <= start */
+    "10.20.1.1,2026-11-29T00:00:00Z,,,P\n"             /* 18: subscriber */
+    "10.20.1.1,2026-11-29T00:00:00Z,,S1\n"             /* 19: missing column */
+    "10.20.1.1,2026-11-29T00:00:00Z,,\"S1,P\n"         /* 20: unterminated quote */
+    "10.20.1.1,2026-11-29T00:00:00Z,,S\"1,P\n"         /* 21: stray quote */
+    "10.20.1.1,2026-11-29T00:00:00Z,,\"S1\"x,P\n"      /* 22: text after quote */
+    "10.20.1.1,2026-11-29T00:00:00Z,,S1,\n"            /* 23: precinct */
+    "10.30.0.1,2026-11-29T00:00:00Z,,S2001,P-EAST,extra\n"; /* 24: extra column: ok */
 
 static void test_identity(void)
 {
@@ -96,21 +96,21 @@ static void test_identity(void)
         unsigned long line, col;
         const char *msg;
     } bad[] = {
-        {12, 1, "column \"ip\": not an IPv4 or IPv6"},
-        {13, 1, "beyond the address size"},
-        {14, 1, "bad prefix length"},
-        {15, 1, "prefix too short"},
-        {16, 11, "column \"start\""},
-        {17, 32, "column \"end\": not an RFC 3339"},
-        {18, 32, "not after \"start\""},
-        {19, 33, "column \"subscriber\": empty"},
-        {20, 36, "missing column \"precinct\""},
-        {21, 33, "unterminated quoted field"},
-        {22, 34, "stray quote"},
-        {23, 37, "text after a closing quote"},
-        {24, 36, "column \"precinct\": empty"},
+        {11, 1, "column \"ip\": not an IPv4 or IPv6"},
+        {12, 1, "beyond the address size"},
+        {13, 1, "bad prefix length"},
+        {14, 1, "prefix too short"},
+        {15, 11, "column \"start\": not an RFC 3339 or epoch time: \"yesterday\""},
+        {16, 32, "column \"end\": not an RFC 3339"},
+        {17, 32, "not after \"start\""},
+        {18, 33, "column \"subscriber\": empty"},
+        {19, 35, "missing column \"precinct\""},
+        {20, 33, "unterminated quoted field"},
+        {21, 34, "stray quote"},
+        {22, 37, "text after a closing quote"},
+        {23, 36, "column \"precinct\": empty"},
     };
-    CHECK(s.errors == 13 && s.warnings == 1, "13 errors, 1 overlap warning (%d, %d)", s.errors,
+    CHECK(s.errors == 13 && s.warnings == 0, "13 errors, no warning (%d, %d)", s.errors,
           s.warnings);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int found = 0;
