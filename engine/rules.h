@@ -41,7 +41,11 @@ typedef struct fsc_ruleset fsc_ruleset;
  * recursively, in name order) and compiles them. Each problem is reported
  * through diag as file:line:col. On success returns FSC_OK and stores the set
  * in *out; the caller frees it with fsc_ruleset_free(). When any file has an
- * error the whole set is refused: returns FSC_ERULE and *out is untouched. */
+ * error the whole set is refused: returns FSC_ERULE and *out is untouched.
+ * Other failures (also reported through diag, *out untouched): FSC_EIO when
+ * path cannot be read, FSC_ENOMEM, FSC_EHYPERSCAN when Hyperscan fails for a
+ * reason no single value explains. diag may be NULL: problems then go to
+ * stderr. Messages are complete sentences without the location prefix. */
 fsc_status fsc_ruleset_load(const char *path, fsc_diag *diag, fsc_ruleset **out);
 void fsc_ruleset_free(fsc_ruleset *rs);
 

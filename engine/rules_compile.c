@@ -109,6 +109,15 @@ static const char *const probes[] = {
     "com.example.app", "READ_SMS", "0123456789abcdef",
 };
 
+/* Hyperscan's messages end with a period; ours add their own. */
+static int msg_len(const char *m)
+{
+    size_t n = strlen(m);
+    while (n > 0 && (m[n - 1] == '.' || m[n - 1] == ' '))
+        n--;
+    return n > 400 ? 400 : (int)n;
+}
+
 static int probe_hit(unsigned id, unsigned long long from, unsigned long long to,
                      unsigned flags, void *ctx)
 {
@@ -132,7 +141,7 @@ bool fsc_regex_check(const fsc_cond *c, const char *value, char *msg, size_t cap
                      "value of %s; make it require at least one character.",
                      fsc_field_name(c->field));
         else
-            snprintf(msg, cap, "Hyperscan cannot compile the regex: %s.", hm);
+            snprintf(msg, cap, "Hyperscan cannot compile the regex: %.*s.", msg_len(hm), hm);
         goto done;
     }
     if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
@@ -204,11 +213,12 @@ static fsc_status compile_field(fsc_ruleset *rs, fsc_field f, fsc_diag *diag,
         if (cerr && cerr->expression >= 0 && (unsigned)cerr->expression < n) {
             const fsc_pat *pat = &rs->pats[ids[cerr->expression]];
             fsc_diagf(diag, FSC_SEV_ERROR, pat->loc.file, pat->loc.line, pat->loc.col,
-                      "Hyperscan cannot compile this value: %s.", hm);
+                      "Hyperscan cannot compile this value: %.*s.", msg_len(hm), hm);
             st = FSC_ERULE;
         } else {
             fsc_diagf(diag, FSC_SEV_ERROR, NULL, 0, 0,
-                      "Hyperscan cannot compile the %s patterns: %s.", fsc_field_name(f), hm);
+                      "Hyperscan cannot compile the %s patterns: %.*s.", fsc_field_name(f),
+                      msg_len(hm), hm);
             st = FSC_EHYPERSCAN;
         }
         rs->db[f] = NULL;

@@ -83,6 +83,7 @@ typedef struct fsc_cond {
 typedef struct fsc_rule_int {
     fsc_rule pub;     /* first: fsc_ruleset_rule() hands out &pub */
     uint32_t first_cond, ncond;
+    fsc_loc id_loc;   /* of the id's value: a duplicate id is reported there */
 } fsc_rule_int;
 
 /* Blocks of strings that live as long as the set. */

@@ -539,7 +539,8 @@ static void load_rule(loader *L, yaml_document_t *doc, yaml_node_t *root)
     ri->first_cond = (uint32_t)rs->nconds;
 
     yaml_node_t *n;
-    if ((n = val[K_ID]) && want_scalar(L, n, "id")) {
+    n = val[K_ID];
+    if (n && want_scalar(L, n, "id")) {
         if (!valid_id(scalar(n), scalar_len(n)))
             err_at(L, n->start_mark,
                    "The id '%.*s' is not valid; use 1 to %d characters from a-z, 0-9, '.', "
@@ -548,12 +549,16 @@ static void load_rule(loader *L, yaml_document_t *doc, yaml_node_t *root)
                    FSC_RULES_MAX_ID);
         else
             ri->pub.id = dup_scalar(L, n);
+        ri->id_loc = loc_of(L, n->start_mark);
     }
-    if ((n = val[K_TITLE]) && want_scalar(L, n, "title"))
+    n = val[K_TITLE];
+    if (n && want_scalar(L, n, "title"))
         ri->pub.title = dup_scalar(L, n);
-    if ((n = val[K_INSTRUCTION]) && want_scalar(L, n, "instruction"))
+    n = val[K_INSTRUCTION];
+    if (n && want_scalar(L, n, "instruction"))
         ri->pub.instruction = dup_scalar(L, n);
-    if ((n = val[K_FRAUD_TYPE]) && want_scalar(L, n, "fraud_type")) {
+    n = val[K_FRAUD_TYPE];
+    if (n && want_scalar(L, n, "fraud_type")) {
         ri->pub.fraud_type = fsc_fraud_type_parse(scalar(n), scalar_len(n));
         if (!ri->pub.fraud_type)
             err_at(L, n->start_mark,
@@ -561,7 +566,8 @@ static void load_rule(loader *L, yaml_document_t *doc, yaml_node_t *root)
                    "(shared/taxonomy.md).",
                    (int)(scalar_len(n) > 100 ? 100 : scalar_len(n)), scalar(n));
     }
-    if ((n = val[K_LEVEL]) && want_scalar(L, n, "level")) {
+    n = val[K_LEVEL];
+    if (n && want_scalar(L, n, "level")) {
         for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
             if (scalar_is(n, levels[i].name))
                 ri->pub.level = levels[i].level;
@@ -570,7 +576,8 @@ static void load_rule(loader *L, yaml_document_t *doc, yaml_node_t *root)
                    "Unknown level '%.*s'; use low, medium, high or critical.",
                    (int)(scalar_len(n) > 100 ? 100 : scalar_len(n)), scalar(n));
     }
-    if ((n = val[K_WEIGHT]) && want_scalar(L, n, "weight")) {
+    n = val[K_WEIGHT];
+    if (n && want_scalar(L, n, "weight")) {
         char *end = NULL;
         errno = 0;
         double w = strtod(scalar(n), &end);
@@ -594,7 +601,8 @@ static void load_rule(loader *L, yaml_document_t *doc, yaml_node_t *root)
         else
             ri->pub.weight = w;
     }
-    if ((n = val[K_MATCH])) {
+    n = val[K_MATCH];
+    if (n) {
         if (n->type != YAML_MAPPING_NODE) {
             err_at(L, n->start_mark,
                    "'match' must be a mapping of field conditions, such as "
@@ -681,12 +689,29 @@ static void load_file(loader *L, const char *path, const char *name)
         L->nerr++;
         return;
     }
-    buf = malloc(FSC_RULES_MAX_FILE_BYTES + 1);
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || sb.st_size < 0) {
+        fsc_diagf(L->diag, FSC_SEV_ERROR, L->file, 0, 0, "Cannot stat the file: %s.",
+                  strerror(errno));
+        L->nerr++;
+        goto done;
+    }
+    /* one byte more than the size says, to notice a file that grows (or is
+     * larger than the bound) while we read it */
+    size_t want = (size_t)sb.st_size < FSC_RULES_MAX_FILE_BYTES ? (size_t)sb.st_size
+                                                                : FSC_RULES_MAX_FILE_BYTES;
+    buf = malloc(want + 1);
     if (!buf) {
         oom(L);
         goto done;
     }
-    size_t len = fread(buf, 1, FSC_RULES_MAX_FILE_BYTES + 1, f);
+    size_t len = fread(buf, 1, want + 1, f);
+    if (len > want && want < FSC_RULES_MAX_FILE_BYTES) {
+        fsc_diagf(L->diag, FSC_SEV_ERROR, L->file, 0, 0,
+                  "The file changed while it was read; check again.");
+        L->nerr++;
+        goto done;
+    }
     if (ferror(f)) {
         fsc_diagf(L->diag, FSC_SEV_ERROR, L->file, 0, 0, "Cannot read the file.");
         L->nerr++;
@@ -835,9 +860,8 @@ static void check_duplicate_ids(loader *L)
             first = i;
             continue;
         }
-        fsc_loc l = {b->file, b->line, 1};
-        err_loc(L, l, "The id '%s' is already used by the rule at %s:%lu.", b->id, a->file,
-                a->line);
+        err_loc(L, rs->rules[idx[i]].id_loc, "The id '%s' is already used by the rule at %s:%lu.",
+                b->id, a->file, a->line);
     }
     free(idx);
 }

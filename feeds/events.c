@@ -80,6 +80,14 @@ static const char *const event_names[] = {
 
 static const char perm_prefix[] = "android.permission.";
 
+/* Record slots permissions may use. The rest are kept for the keys that
+ * carry one value each (package, label, the two hashes: at most once each,
+ * duplicates are refused), so a long permission list placed first can never
+ * crowd them out, whatever the key order. */
+#define SINGLE_VALUE_KEYS 4
+#define MAX_PERMISSIONS (FSC_RECORD_MAX_VALUES - SINGLE_VALUE_KEYS)
+_Static_assert(MAX_PERMISSIONS > 0, "the record must have room for permissions");
+
 /* ---- parse state ------------------------------------------------------- */
 
 typedef struct pctx {
@@ -95,7 +103,7 @@ typedef struct pctx {
     int skip;         /* nesting depth inside an unknown key's value */
     bool in_perms;    /* inside the permissions array */
     int key;          /* index into keys[] of the current key, or -1 */
-    bool key_pending; /* a key was read at depth 1, its value not yet */
+    size_t nperms;    /* permissions kept so far */
     unsigned seen;    /* bit per keys[] row: duplicate detection */
     bool completing;  /* inside yajl_complete_parse: offsets are not ours */
     size_t last_end;  /* offset just past the previous token */
@@ -177,7 +185,6 @@ static bool add_value(pctx *c, fsc_field f, const char *p, size_t n)
 /* The value slot is taken: whatever comes next at depth 1 must be a key. */
 static void value_done(pctx *c)
 {
-    c->key_pending = false;
     c->key = -1;
 }
 
@@ -270,7 +277,7 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
                     c->meta->dropped_permissions++;
                 return done(c);
             }
-        if (r->nvalues >= FSC_RECORD_MAX_VALUES) {
+        if (c->nperms >= MAX_PERMISSIONS) {
             if (c->meta)
                 c->meta->dropped_permissions++;
             return done(c);
@@ -280,6 +287,7 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
             return fail(c, FSC_ELIMIT, tok_col(c), "strings exceed the %zu-byte store",
                         c->storecap);
         add_value(c, FSC_F_APP_PERMISSIONS, p, n);
+        c->nperms++;
         return done(c);
     }
 
@@ -314,9 +322,8 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
     char *p = sdup(c, s, n, nul, keys[k].hash);
     if (!p)
         return fail(c, FSC_ELIMIT, tok_col(c), "strings exceed the %zu-byte store", c->storecap);
-    size_t plen = strnlen(p, n); /* the hash filter may have shortened it */
-    if (!nul)
-        plen = (size_t)(c->store + c->used - p);
+    /* what sdup wrote (the hash filter may have dropped ':'), minus the NUL */
+    size_t plen = (size_t)(c->store + c->used - p) - (nul ? 1 : 0);
     switch (keys[k].id) {
     case K_SUBSCRIBER: r->subscriber = p; break;
     case K_DEVICE: if (c->meta) c->meta->device = p; break;
@@ -337,7 +344,6 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
     if (c->skip)
         return done(c);
     c->key = -1;
-    c->key_pending = true;
     for (size_t i = 0; i < NKEYS; i++)
         if (strlen(keys[i].name) == n && memcmp(keys[i].name, s, n) == 0) {
             if (c->seen & (1u << i))
@@ -683,9 +689,8 @@ fsc_status fsc_events_next(fsc_event_reader *r, fsc_record *rec)
         }
         if (r->meta.dropped_permissions)
             fsc_diagf(r->diag, FSC_SEV_WARNING, r->path, r->lineno, 0,
-                      "%zu repeated or excess permissions not kept (at most %d values per "
-                      "event)",
-                      r->meta.dropped_permissions, FSC_RECORD_MAX_VALUES);
+                      "%zu repeated or excess permissions not kept (at most %d per event)",
+                      r->meta.dropped_permissions, MAX_PERMISSIONS);
         rec->line = r->lineno;
         count(r, FSC_C_EVENTS);
         return FSC_OK;

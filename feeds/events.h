@@ -51,7 +51,8 @@ typedef struct fsc_event_meta {
     const char *device;
     const char *installer; /* "store", "sideload", ... as the feed says */
     const char *version;
-    size_t dropped_permissions; /* beyond FSC_RECORD_MAX_VALUES, or repeats */
+    size_t dropped_permissions; /* repeats, and any beyond the 60 the record
+                                 * keeps for permissions (docs/feeds.md) */
 } fsc_event_meta;
 
 /* fsc_event_parse with the details split out: on FSC_EMALFORMED, err holds

@@ -405,6 +405,8 @@ struct fsc_identity {
     /* prefix lengths present, longest first: lookups try exactly these */
     uint8_t plens4[33], plens6[129];
     size_t nplens4, nplens6;
+    uint32_t *subs; /* subscriber -> 1 + its latest-starting row; 0 = empty */
+    size_t nsubs;   /* power of two */
     arena strings;
 };
 
@@ -545,7 +547,24 @@ static uint64_t key_hash(uint8_t family, uint8_t plen, const uint8_t *b)
     return h ^ (h >> 29);
 }
 
-/* Sorts the rows, warns about overlapping ranges, builds the hash. */
+static uint64_t str_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+/* Slot of subscriber s in id->subs: its entry, or the empty slot for it. */
+static size_t sub_slot(const fsc_identity *id, const char *s)
+{
+    size_t i = (size_t)str_hash(s, strlen(s)) & (id->nsubs - 1);
+    while (id->subs[i] && strcmp(id->rows[id->subs[i] - 1].holder.subscriber, s) != 0)
+        i = (i + 1) & (id->nsubs - 1);
+    return i;
+}
+
+/* Sorts the rows, warns about overlapping ranges, builds the hashes. */
 static fsc_status identity_index(fsc_identity *id, fsc_diag *diag, const char *file)
 {
     if (id->n)
@@ -581,6 +600,17 @@ static fsc_status identity_index(fsc_identity *id, fsc_diag *diag, const char *f
         id->slots[s].first = (uint32_t)i;
         id->slots[s].count = (uint32_t)(j - i);
         i = j;
+    }
+    id->nsubs = ns; /* at most n subscribers: load stays under one half */
+    id->subs = calloc(ns, sizeof *id->subs);
+    if (!id->subs)
+        return FSC_ENOMEM;
+    for (size_t i = 0; i < id->n; i++) {
+        size_t s = sub_slot(id, id->rows[i].holder.subscriber);
+        const idrow *cur = id->subs[s] ? &id->rows[id->subs[s] - 1] : NULL;
+        if (!cur || id->rows[i].start > cur->start ||
+            (id->rows[i].start == cur->start && id->rows[i].line > cur->line))
+            id->subs[s] = (uint32_t)i + 1;
     }
     for (int l = 32; l >= 0; l--)
         if (seen4[l])
@@ -649,8 +679,17 @@ void fsc_identity_free(fsc_identity *id)
         return;
     free(id->rows);
     free(id->slots);
+    free(id->subs);
     arena_free(&id->strings);
     free(id);
+}
+
+const char *fsc_identity_precinct(const fsc_identity *id, const char *subscriber)
+{
+    if (!id || !subscriber || !id->nsubs)
+        return NULL;
+    size_t s = sub_slot(id, subscriber);
+    return id->subs[s] ? id->rows[id->subs[s] - 1].holder.precinct : NULL;
 }
 
 size_t fsc_identity_count(const fsc_identity *id)
@@ -718,14 +757,6 @@ struct fsc_profiles {
 enum { P_SUBSCRIBER, P_AGE_BAND, P_OCCUPATION, P_GROUP };
 static const char *const profile_cols[] = {"subscriber", "age_band", "occupation", "group"};
 static const csv_schema profile_schema = {"profiles", profile_cols, 4, 3, FSC_C_PROFILES_BAD};
-
-static uint64_t str_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h ^ (h >> 29);
-}
 
 /* Slot of subscriber s (len n): its row, or the empty slot to fill. */
 static size_t prof_slot(const fsc_profiles *p, const char *s, size_t n)

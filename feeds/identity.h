@@ -54,6 +54,11 @@ fsc_status fsc_identity_load(const char *path, fsc_diag *diag, fsc_counters *cou
  * diagnostics. Nothing of buf is kept. (For tests and the fuzzer.) */
 fsc_status fsc_identity_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
                                  fsc_counters *counters, fsc_identity **out);
+/* The precinct of `subscriber` when no address is at hand (app-install
+ * events name the subscriber, not an address): the precinct of that
+ * subscriber's row with the latest start. NULL when the subscriber has no
+ * row. Owned by id. */
+const char *fsc_identity_precinct(const fsc_identity *id, const char *subscriber);
 /* Number of rows loaded (prefix and address rows alike). */
 size_t fsc_identity_count(const fsc_identity *id);
 void fsc_identity_free(fsc_identity *id);

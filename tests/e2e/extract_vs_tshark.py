@@ -102,7 +102,11 @@ def our_rows(fraudscan, pcap):
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
-        frame, src, dst, field, value = line.split("\t", 4)
+        parts = line.split("\t", 4)
+        if len(parts) != 5:
+            rows[("-", "-", "unparsable output line", line)] += 1
+            continue
+        frame, src, dst, field, value = parts
         value = unescape(value)
         if field == "http.uri":
             flush()

@@ -32,6 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         __builtin_trap();
                 }
         }
+        const char *pre = fsc_identity_precinct(id, "S1001");
+        if (pre && strlen(pre) == 0)
+            __builtin_trap();
         fsc_identity_free(id);
     }
     fsc_profiles *p = NULL;

@@ -227,17 +227,21 @@ static void test_sizes(void)
     size_t cap = 1 << 20;
     char *big = malloc(cap);
 
-    /* 300 distinct permissions: the value array holds 64, the rest counted */
-    size_t n = (size_t)snprintf(big, cap, "{\"ts\":1,\"subscriber\":\"a\",\"package\":\"p\","
-                                          "\"permissions\":[");
+    /* 300 distinct permissions before the other keys: permissions get 60
+     * slots, the rest are counted, and the keys after them still fit */
+    size_t n = (size_t)snprintf(big, cap, "{\"ts\":1,\"subscriber\":\"a\",\"permissions\":[");
     for (int i = 0; i < 300; i++)
         n += (size_t)snprintf(big + n, cap - n, "%s\"android.permission.P%03d\"", i ? "," : "", i);
-    n += (size_t)snprintf(big + n, cap - n, "]}");
+    n += (size_t)snprintf(big + n, cap - n, "],\"package\":\"p\",\"label\":\"l\","
+                                            "\"cert_sha256\":\"c\",\"apk_sha256\":\"a\"}");
     fsc_status st = fsc_event_parse_ex(guarded(big, n), n, &rec, &meta, store, sizeof store, err,
                                        sizeof err, NULL);
     CHECK(st == FSC_OK && rec.nvalues == FSC_RECORD_MAX_VALUES &&
-              meta.dropped_permissions == 300 - (FSC_RECORD_MAX_VALUES - 1),
-          "300 permissions: %zu kept, %zu dropped", rec.nvalues, meta.dropped_permissions);
+              meta.dropped_permissions == 300 - (FSC_RECORD_MAX_VALUES - 4),
+          "300 permissions: %zu values kept, %zu dropped (%s)", rec.nvalues,
+          meta.dropped_permissions, err);
+    CHECK(value_is(&rec, FSC_F_APP_PACKAGE, 0, "p") && value_is(&rec, FSC_F_APP_APK_SHA256, 0, "a"),
+          "package and hashes after 300 permissions still kept");
     CHECK(value_is(&rec, FSC_F_APP_PERMISSIONS, 0, "P000"), "first permission kept");
 
     /* deep nesting in an unknown key is skipped, not recursed on */

@@ -155,6 +155,11 @@ static void test_identity(void)
     const fsc_holder *h = fsc_identity_lookup(id, &a, T("2026-11-29T08:30:00Z"));
     CHECK(h && strcmp(h->precinct, "P \"N\", 2") == 0, "quoted precinct \"%s\"",
           h ? h->precinct : "-");
+    CHECK_STR(fsc_identity_precinct(id, "S1001"), "P-NORTH", "precinct of S1001");
+    CHECK_STR(fsc_identity_precinct(id, "S2020"), "P-WEST", "precinct of S2020");
+    CHECK(fsc_identity_precinct(id, "S1") == NULL && fsc_identity_precinct(id, "") == NULL &&
+              fsc_identity_precinct(NULL, "S1001") == NULL,
+          "no row, no precinct");
     fsc_addr none = {0};
     CHECK(fsc_identity_lookup(id, &none, 0) == NULL, "family 0 -> NULL");
     CHECK(fsc_identity_lookup(NULL, &a, 0) == NULL, "NULL table -> NULL");
@@ -176,6 +181,7 @@ static void test_identity_overlap_and_headers(void)
     const char *w1 = who(id, "10.1.1.1", "2026-11-29T08:15:00Z");
     const char *w2 = who(id, "10.1.1.1", "2026-11-29T08:45:00Z");
     CHECK(w1 && strcmp(w1, "A") == 0 && w2 && strcmp(w2, "B") == 0, "later start wins");
+    CHECK(fsc_identity_precinct(id, "A") && fsc_identity_precinct(id, "B"), "both precincts");
     fsc_identity_free(id);
 
     /* header problems make the file unreadable: nothing half-loaded */

@@ -50,6 +50,16 @@ static void capture_fn(void *ctx, fsc_severity sev, const char *file, unsigned l
 
 static char tmproot[256];
 
+/* snprintf that refuses to truncate: test paths must be exact */
+#define PATHF(buf, cap, ...)                                                 \
+    do {                                                                     \
+        int n_ = snprintf(buf, cap, __VA_ARGS__);                            \
+        if (n_ < 0 || (size_t)n_ >= (size_t)(cap)) {                         \
+            fprintf(stderr, "path too long\n");                              \
+            exit(2);                                                         \
+        }                                                                    \
+    } while (0)
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -68,9 +78,9 @@ static unsigned dircount;
 static void fresh_file(const char *name, const char *text, char *dir, size_t dcap, char *path,
                        size_t pcap)
 {
-    snprintf(dir, dcap, "%s/d%u", tmproot, dircount++);
+    PATHF(dir, dcap, "%s/d%u", tmproot, dircount++);
     mkdir(dir, 0700);
-    snprintf(path, pcap, "%s/%s", dir, name);
+    PATHF(path, pcap, "%s/%s", dir, name);
     write_file(path, text);
 }
 
@@ -199,17 +209,17 @@ static const struct {
     {"match not mapping", HEAD "match: a.com\n", 6, 8, "must be a mapping"},
     {"match empty", HEAD "match: {}\n", 6, 8, "'match' is empty"},
     {"not a mapping", "- a\n- b\n", 1, 1, "must be a YAML mapping"},
-    {"yaml syntax", "id: [r1\ntitle: t\n", 3, 1, "not valid YAML"},
+    {"yaml syntax", "id: [r1\ntitle: t\n", 2, 6, "not valid YAML"},
     {"title is a list", "id: r1\ntitle: [a, b]\nfraud_type: FT01\nlevel: low\nweight: 1\n"
                         "match:\n  dns.query: a.com\n",
      2, 8, "'title' must be a single value"},
     {"second document", HEAD "match:\n  dns.query: a.com\n---\nid: r2\ntitle: t\n"
                              "fraud_type: FT01\nlevel: high\nweight: 1\nmatch:\n"
                              "  dns.query|suffix: ''\n",
-     15, 22, "would match every value"},
+     15, 21, "would match every value"},
     {"same id twice in a file", HEAD "match:\n  dns.query: a.com\n---\n" HEAD
                                      "match:\n  dns.query: b.com\n",
-     9, 1, "already used"},
+     9, 5, "already used"},
 };
 
 static void test_errors(void)
@@ -244,16 +254,16 @@ static void test_errors(void)
         capture cap = {0};
         fsc_diag d = {capture_fn, &cap, 0, 0};
         fsc_ruleset *rs = NULL;
-        snprintf(dir, sizeof dir, "%s/dup", tmproot);
+        PATHF(dir, sizeof dir, "%s/dup", tmproot);
         mkdir(dir, 0700);
-        snprintf(a, sizeof a, "%s/a.yaml", dir);
-        snprintf(b, sizeof b, "%s/b.yml", dir);
+        PATHF(a, sizeof a, "%s/a.yaml", dir);
+        PATHF(b, sizeof b, "%s/b.yml", dir);
         write_file(a, HEAD "match:\n  dns.query: a.com\n");
         write_file(b, "# comment\n" HEAD "match:\n  dns.query: b.com\n");
         fsc_status st = fsc_ruleset_load(dir, &d, &rs);
         char want[700];
-        snprintf(want, sizeof want, "already used by the rule at %s:1", a);
-        CHECK(st == FSC_ERULE && strcmp(cap.file, b) == 0 && cap.line == 2 && cap.col == 1 &&
+        PATHF(want, sizeof want, "already used by the rule at %s:1", a);
+        CHECK(st == FSC_ERULE && strcmp(cap.file, b) == 0 && cap.line == 2 && cap.col == 5 &&
                   strstr(cap.msg, want),
               "duplicate id across files: %s:%lu:%lu: %s", cap.file, cap.line, cap.col, cap.msg);
     }
@@ -264,15 +274,15 @@ static void test_errors(void)
         capture cap = {0};
         fsc_diag d = {capture_fn, &cap, 0, 0};
         fsc_ruleset *rs = NULL;
-        snprintf(dir, sizeof dir, "%s/empty", tmproot);
+        PATHF(dir, sizeof dir, "%s/empty", tmproot);
         mkdir(dir, 0700);
         char txt[600];
-        snprintf(txt, sizeof txt, "%s/readme.txt", dir);
+        PATHF(txt, sizeof txt, "%s/readme.txt", dir);
         write_file(txt, "id: not a rule\n");
         CHECK(fsc_ruleset_load(dir, &d, &rs) == FSC_ERULE && strstr(cap.msg, "no *.yaml"),
               "no rule files: %s", cap.msg);
         memset(&cap, 0, sizeof cap);
-        snprintf(dir, sizeof dir, "%s/does-not-exist", tmproot);
+        PATHF(dir, sizeof dir, "%s/does-not-exist", tmproot);
         CHECK(fsc_ruleset_load(dir, &d, &rs) == FSC_EIO && cap.errors == 1, "missing path");
     }
 
@@ -282,10 +292,10 @@ static void test_errors(void)
         capture cap = {0};
         fsc_diag d = {capture_fn, &cap, 0, 0};
         fsc_ruleset *rs = NULL;
-        snprintf(dir, sizeof dir, "%s/mixed", tmproot);
+        PATHF(dir, sizeof dir, "%s/mixed", tmproot);
         mkdir(dir, 0700);
-        snprintf(a, sizeof a, "%s/a.yaml", dir);
-        snprintf(b, sizeof b, "%s/b.yaml", dir);
+        PATHF(a, sizeof a, "%s/a.yaml", dir);
+        PATHF(b, sizeof b, "%s/b.yaml", dir);
         write_file(a, HEAD "match:\n  dns.query: a.com\n");
         write_file(b, "id: r2\nfraud_type: FT01\nlevel: low\nweight: 1\nmatch:\n"
                       "  dns.query|regex: '('\n");
@@ -414,7 +424,7 @@ static void test_semantics(void)
               r0->instruction == NULL,
           "rule 0 fields");
     const fsc_rule *r8 = fsc_ruleset_rule(rs, 8);
-    CHECK(r8 && strcmp(r8->id, "hash") == 0 && r8->line == 57 && r8->level == FSC_LEVEL_CRITICAL,
+    CHECK(r8 && strcmp(r8->id, "hash") == 0 && r8->line == 66 && r8->level == FSC_LEVEL_CRITICAL,
           "rule 8 line %lu", r8 ? r8->line : 0);
     CHECK(fsc_ruleset_rule(rs, 11) == NULL, "rule out of range");
     const char *ver = fsc_ruleset_version(rs);
@@ -661,12 +671,12 @@ static void test_differential(void)
         }
         bool ok = n == (int)nwant && h.n == nwant;
         for (size_t k = 0; k < h.n && k < 64; k++) {
-            int r = atoi(h.rule[k]->id + 1);
+            int r = (int)strtol(h.rule[k]->id + 1, NULL, 10);
             if (!want[r])
                 ok = false;
             else if (h.ev[k] != &rec.values[want_ev[r]])
                 ev_mismatch++;
-            if (k > 0 && atoi(h.rule[k - 1]->id + 1) >= r)
+            if (k > 0 && (int)strtol(h.rule[k - 1]->id + 1, NULL, 10) >= r)
                 ok = false; /* hits come in load order, each once */
         }
         total_hits += h.n;
@@ -876,12 +886,19 @@ int main(int argc, char **argv)
     test_semantics();
     test_version();
     test_differential();
-    if (argc > 1)
-        test_pack(argv[1]);
-    else
-        CHECK(0, "usage: test_rules RULES_DIR (the shipped rules/)");
+    /* the shipped pack: argv[1], or found from this file's own path, which
+     * meson gives relative to the build directory tests run in */
+    char pack[1024];
+    if (argc > 1) {
+        snprintf(pack, sizeof pack, "%s", argv[1]);
+    } else {
+        const char *me = __FILE__;
+        const char *tail = strstr(me, "tests/unit/test_rules.c");
+        snprintf(pack, sizeof pack, "%.*srules", tail ? (int)(tail - me) : 0, me);
+    }
+    test_pack(pack);
     char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmproot);
+    PATHF(cmd, sizeof cmd, "rm -rf '%s'", tmproot);
     if (system(cmd) != 0)
         printf("# could not remove %s\n", tmproot);
     return unit_done();

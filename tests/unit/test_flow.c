@@ -1,0 +1,240 @@
+/* test_flow.c: TCP reassembly and the extractor end to end: PDUs split over
+ * segments in order, out of order and retransmitted; pipelined HTTP; DNS
+ * over TCP; the table's bounds (flows, bytes, idle time). Frames are raw
+ * IPv4 (DLT_RAW) built here; records are copied out of the callback. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "extract.h"
+#include "flow.h"
+#include "unit.h"
+
+#define MAXREC 32
+static struct {
+    int n;
+    char line[MAXREC][512]; /* "field=value|field=value" per record */
+} got;
+
+static void on_record(void *ctx, const fsc_record *r)
+{
+    (void)ctx;
+    if (got.n == MAXREC)
+        return;
+    char *o = got.line[got.n++];
+    size_t at = 0;
+    o[0] = '\0';
+    for (size_t i = 0; i < r->nvalues && at < 500; i++) {
+        int w = snprintf(o + at, 512 - at, "%s%s=%.*s", i ? "|" : "",
+                         fsc_field_name(r->values[i].field), (int)r->values[i].len,
+                         r->values[i].ptr);
+        if (w < 0)
+            break;
+        at += (size_t)w;
+    }
+}
+
+/* Feeds one TCP segment 10.0.0.1:40000 -> 10.0.0.2:dport (or the reverse
+ * when `reply`), sequence number seq, as an exact-size raw IPv4 frame. */
+static void seg(fsc_extractor *x, fsc_time ts, uint16_t dport, bool reply, uint32_t seq,
+                uint8_t flags, const void *data, size_t n)
+{
+    size_t tot = 40 + n;
+    uint8_t *f = malloc(tot);
+    memset(f, 0, 40);
+    f[0] = 0x45;
+    f[2] = (uint8_t)(tot >> 8);
+    f[3] = (uint8_t)tot;
+    f[8] = 64;
+    f[9] = 6;
+    uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
+    memcpy(f + 12, reply ? b : a, 4);
+    memcpy(f + 16, reply ? a : b, 4);
+    uint16_t sp = reply ? dport : 40000, dp = reply ? 40000 : dport;
+    f[20] = (uint8_t)(sp >> 8);
+    f[21] = (uint8_t)sp;
+    f[22] = (uint8_t)(dp >> 8);
+    f[23] = (uint8_t)dp;
+    f[24] = (uint8_t)(seq >> 24);
+    f[25] = (uint8_t)(seq >> 16);
+    f[26] = (uint8_t)(seq >> 8);
+    f[27] = (uint8_t)seq;
+    f[32] = 0x50;
+    f[33] = flags | 0x10;
+    memcpy(f + 40, data, n);
+    static uint64_t frame;
+    fsc_extract_frame(x, FSC_DLT_RAW_101, ts, ++frame, f, tot, on_record, NULL);
+    free(f);
+}
+
+/* A ClientHello record for sni, of about 300 bytes. */
+static size_t hello(uint8_t *out, const char *sni)
+{
+    size_t l = strlen(sni), o = 0;
+    size_t ext = 9 + l + 200; /* server_name + padding extension */
+    size_t body = 2 + 32 + 1 + 4 + 2 + 2 + ext;
+    out[o++] = 0x16, out[o++] = 3, out[o++] = 1;
+    out[o++] = (uint8_t)((body + 4) >> 8), out[o++] = (uint8_t)(body + 4);
+    out[o++] = 1, out[o++] = 0, out[o++] = (uint8_t)(body >> 8), out[o++] = (uint8_t)body;
+    out[o++] = 3, out[o++] = 3;
+    memset(out + o, 7, 32), o += 32;
+    out[o++] = 0;
+    out[o++] = 0, out[o++] = 2, out[o++] = 0x13, out[o++] = 1;
+    out[o++] = 1, out[o++] = 0;
+    out[o++] = (uint8_t)(ext >> 8), out[o++] = (uint8_t)ext;
+    out[o++] = 0, out[o++] = 0x15, out[o++] = 0, out[o++] = 196; /* padding first */
+    memset(out + o, 0, 196), o += 196;
+    out[o++] = 0, out[o++] = 0, out[o++] = (uint8_t)((l + 5) >> 8), out[o++] = (uint8_t)(l + 5);
+    out[o++] = (uint8_t)((l + 3) >> 8), out[o++] = (uint8_t)(l + 3), out[o++] = 0;
+    out[o++] = (uint8_t)(l >> 8), out[o++] = (uint8_t)l;
+    memcpy(out + o, sni, l), o += l;
+    return o;
+}
+
+static void test_tls_segments(void)
+{
+    static uint8_t h[1024];
+    size_t n = hello(h, "split.example.com");
+    size_t a = n / 3, b = 2 * n / 3;
+    /* each row: the order segments (0, 1, 2 = thirds of the record) are sent */
+    static const struct {
+        const char *what;
+        int order[6];
+        int count;
+        uint64_t retrans, ooo;
+    } rows[] = {
+        {"in order", {0, 1, 2}, 3, 0, 0},
+        {"out of order 0 2 1", {0, 2, 1}, 3, 0, 1},
+        {"retransmitted first and last", {0, 0, 1, 2, 2}, 5, 1, 0},
+        {"out of order with duplicate", {0, 2, 2, 1}, 4, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        fsc_extractor *x = fsc_extractor_new(NULL);
+        memset(&got, 0, sizeof got);
+        uint32_t isn = 0xfffffff0u; /* the sequence space wraps mid-record */
+        for (int k = 0; k < rows[i].count; k++) {
+            int s = rows[i].order[k];
+            size_t from = s == 0 ? 0 : s == 1 ? a : b, to = s == 0 ? a : s == 1 ? b : n;
+            seg(x, 1000 + k, 443, false, isn + (uint32_t)from, 0, h + from, to - from);
+        }
+        const fsc_counters *c = fsc_extractor_counters(x);
+        CHECK(got.n == 1 && strcmp(got.line[0], "tls.sni=split.example.com") == 0,
+              "tls %s: %d records (%s)", rows[i].what, got.n, got.n ? got.line[0] : "");
+        CHECK(c->v[FSC_C_REASM_RETRANSMIT] == rows[i].retrans &&
+                  c->v[FSC_C_REASM_OUT_OF_ORDER] == rows[i].ooo,
+              "tls %s: retransmits %llu, out of order %llu", rows[i].what,
+              (unsigned long long)c->v[FSC_C_REASM_RETRANSMIT],
+              (unsigned long long)c->v[FSC_C_REASM_OUT_OF_ORDER]);
+        CHECK(c->v[FSC_C_FLOWS_CREATED] == 1 && c->v[FSC_C_REASM_COMPLETED] == 1,
+              "tls %s: one flow, released when done", rows[i].what);
+        fsc_extractor_free(x);
+    }
+
+    /* the server's bytes between the client's do not disturb the flow */
+    fsc_extractor *x = fsc_extractor_new(NULL);
+    memset(&got, 0, sizeof got);
+    seg(x, 1, 8443, false, 100, 0, h, a);
+    seg(x, 2, 8443, true, 5000, 0, "\x15\x03\x03\x00\x02\x02\x28", 7);
+    seg(x, 3, 8443, false, 100 + (uint32_t)a, 0, h + a, n - a);
+    CHECK(got.n == 1, "tls on another port, server bytes in between: %d records", got.n);
+    /* a RST while incomplete drops the state */
+    seg(x, 4, 443, false, 100, 0, h, a);
+    seg(x, 5, 443, true, 1, FSC_TCP_RST, "", 0);
+    seg(x, 6, 443, false, 100 + (uint32_t)a, 0, h + a, n - a);
+    CHECK(got.n == 1, "no record after the connection was reset");
+    fsc_extractor_free(x);
+}
+
+static void test_http_segments(void)
+{
+    fsc_extractor *x = fsc_extractor_new(NULL);
+    memset(&got, 0, sizeof got);
+    const char *r = "GET /one HTTP/1.1\r\nHost: WWW.Example.com:8080\r\nUser-Agent: UA/1\r\n\r\n";
+    size_t n = strlen(r);
+    seg(x, 1, 80, false, 1, 0, r, 10);
+    seg(x, 2, 80, false, 1 + 30, 0, r + 30, n - 30);
+    CHECK(got.n == 0, "http: nothing before the gap is filled");
+    seg(x, 3, 80, false, 1 + 10, 0, r + 10, 20);
+    CHECK(got.n == 1 &&
+              strcmp(got.line[0],
+                     "http.uri=/one|http.host=www.example.com|http.user_agent=UA/1") == 0,
+          "http split in 3, out of order: %s", got.n ? got.line[0] : "");
+
+    /* pipelined: two whole requests and the start of a third in one
+     * segment, the rest of the third in the next */
+    const char *p = "GET /a HTTP/1.1\r\nHost: a\r\n\r\n"
+                    "POST /b HTTP/1.1\r\nHost: b\r\nContent-Length: 4\r\n\r\nbody"
+                    "GET /c HTTP/1.1\r\nUser-Agent: c\r\n\r\n";
+    size_t pn = strlen(p);
+    memset(&got, 0, sizeof got);
+    seg(x, 4, 80, false, 1000, 0, p, pn - 12);
+    seg(x, 5, 80, false, 1000 + (uint32_t)(pn - 12), 0, p + pn - 12, 12);
+    CHECK(got.n == 3 && strcmp(got.line[0], "http.uri=/a|http.host=a") == 0 &&
+              strcmp(got.line[1], "http.uri=/b|http.host=b") == 0 &&
+              strcmp(got.line[2], "http.uri=/c|http.user_agent=c") == 0,
+          "http pipelined: %d records", got.n);
+    /* a later request on the same connection, in its own segment */
+    seg(x, 6, 80, false, 1000 + (uint32_t)pn, 0, "HEAD /d HTTP/1.0\r\n\r\n", 20);
+    CHECK(got.n == 4 && strcmp(got.line[3], "http.uri=/d") == 0, "http later request");
+    fsc_extractor_free(x);
+}
+
+static void test_dns_tcp(void)
+{
+    fsc_extractor *x = fsc_extractor_new(NULL);
+    memset(&got, 0, sizeof got);
+    static const uint8_t q[] = {0,  29, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'w',
+                                'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,   0, 1, 0, 1};
+    uint8_t two[2 * sizeof q];
+    memcpy(two, q, sizeof q);
+    memcpy(two + sizeof q, q, sizeof q);
+    two[sizeof q + 17] = 'X'; /* wwX */
+    seg(x, 1, 53, false, 1, 0, two, sizeof two);
+    CHECK(got.n == 2 && strcmp(got.line[0], "dns.query=www.example") == 0 &&
+              strcmp(got.line[1], "dns.query=wwx.example") == 0,
+          "dns over tcp: two messages in one segment: %d", got.n);
+    seg(x, 2, 53, false, 100, 0, q, 2); /* length prefix alone */
+    seg(x, 3, 53, false, 102, 0, q + 2, sizeof q - 2);
+    CHECK(got.n == 3, "dns over tcp: length prefix in its own segment");
+    fsc_extractor_free(x);
+}
+
+static void test_bounds(void)
+{
+    static uint8_t h[1024];
+    size_t n = hello(h, "bound.example");
+    /* 2 flows: the third incomplete PDU evicts the least recently used */
+    fsc_extractor *x = fsc_extractor_new(&(fsc_extract_config){.max_flows = 2});
+    memset(&got, 0, sizeof got);
+    for (uint16_t port = 1; port <= 3; port++)
+        seg(x, port, port, false, 1, 0, h, 50);
+    const fsc_counters *c = fsc_extractor_counters(x);
+    CHECK(c->v[FSC_C_FLOW_TABLE_FULL] == 1 && c->v[FSC_C_FLOWS_EVICTED] == 1,
+          "full table evicts one flow and counts it");
+    seg(x, 4, 3, false, 51, 0, h + 50, n - 50);
+    seg(x, 5, 1, false, 51, 0, h + 50, n - 50);
+    CHECK(got.n == 1, "the evicted flow gives nothing, the kept one its record");
+    /* idle flows time out (default 60 s) */
+    seg(x, 200 * 1000000LL, 9, false, 1, 0, "GET / HTTP/1.1\r\n", 16);
+    CHECK(c->v[FSC_C_FLOWS_TIMED_OUT] == 1, "idle flow timed out (%llu)",
+          (unsigned long long)c->v[FSC_C_FLOWS_TIMED_OUT]);
+    fsc_extractor_free(x);
+
+    /* a PDU larger than max_flow_bytes is given up and counted */
+    x = fsc_extractor_new(&(fsc_extract_config){.max_flow_bytes = 128});
+    memset(&got, 0, sizeof got);
+    for (size_t off = 0; off < n; off += 60)
+        seg(x, 1, 443, false, 1 + (uint32_t)off, 0, h + off, n - off < 60 ? n - off : 60);
+    c = fsc_extractor_counters(x);
+    CHECK(got.n == 0 && c->v[FSC_C_REASM_OVERFLOW] >= 1, "oversized ClientHello counted");
+    fsc_extractor_free(x);
+}
+
+int main(void)
+{
+    test_tls_segments();
+    test_http_segments();
+    test_dns_tcp();
+    test_bounds();
+    return unit_done();
+}
