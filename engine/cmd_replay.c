@@ -75,8 +75,7 @@ static void on_hit(void *ctx, const fsc_rule *rule, const fsc_value *v)
     fsc_subject subj;
     r->counters.v[FSC_C_RULE_HITS]++;
     subject_of(r, r->cur, &subj, buf, sizeof buf);
-    if (fsc_scorer_add(r->scorer, &subj, rule, v, r->cur, fsc_alert_sink_emit, r->sink) ==
-        FSC_ELIMIT)
+    if (fsc_scorer_add(r->scorer, &subj, rule, v, r->cur) == FSC_ELIMIT)
         fprintf(stderr, "fraudscan: subscriber table full; evidence for %s dropped\n",
                 subj.subscriber);
 }
@@ -86,7 +85,8 @@ static void on_record(void *ctx, const fsc_record *rec)
     replay *r = ctx;
     r->counters.v[FSC_C_RECORDS]++;
     r->cur = rec;
-    fsc_match_record(r->matcher, rec, on_hit, r);
+    if (fsc_match_record(r->matcher, rec, on_hit, r) > 0)
+        fsc_scorer_commit(r->scorer, fsc_alert_sink_emit, r->sink);
 }
 
 static void next_event(replay *r)

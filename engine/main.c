@@ -1,8 +1,47 @@
-/* main.c: placeholder while the modules land (the real table is in
- * /tmp/main.c.real during integration). */
+/* main.c: fraudscan's entry point: a table of git-style subcommands. */
 #include <stdio.h>
-int main(void)
+#include <string.h>
+
+#include "cmd.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"replay", fsc_cmd_replay, "run the engine over capture files and install events"},
+    {"extract", fsc_cmd_extract, "print the fields the engine extracts from captures"},
+    {"rules", fsc_cmd_rules, "check detection rules (rules check PATH)"},
+    {"alerts", fsc_cmd_alerts, "follow or format alerts (alerts tail, alerts format)"},
+};
+
+static void usage(FILE *f)
 {
-    puts("fraudscan");
-    return 0;
+    fprintf(f, "usage: fraudscan COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'fraudscan COMMAND --help' describes each. Docs: docs/README.md\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("fraudscan %s\n", FSC_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "fraudscan: '%s' is not a command\n\n", argv[1]);
+    usage(stderr);
+    return 2;
 }

@@ -14,6 +14,8 @@ typedef struct ft_state {
     double score;            /* as of `last` */
     fsc_time last;           /* time of the last evidence */
     fsc_level alerted;       /* highest level alerted in this episode */
+    fsc_level floor;         /* highest rule level seen in this episode */
+    bool touched;            /* in the scorer's touched list */
     size_t nev;              /* evidence kept, oldest first */
     fsc_evidence ev[FSC_EVIDENCE_MAX];
 } ft_state;
@@ -26,11 +28,22 @@ typedef struct subscriber {
     ft_state *ft[FSC_FRAUD_TYPES + 1]; /* allocated on first evidence */
 } subscriber;
 
+/* What the current record touched, for fsc_scorer_commit(). One record is
+ * about one person, so at most one entry per fraud type. */
+typedef struct touched {
+    subscriber *sub;
+    int ft;
+} touched;
+
 struct fsc_scorer {
     fsc_score_config cfg;
     char version[64];
     subscriber *slots;
     size_t cap, used;        /* cap is a power of two, load kept under 1/2 */
+    uint64_t record;         /* records committed so far */
+    fsc_time record_ts;      /* time of the current record */
+    size_t ntouched;
+    touched touched[2 * FSC_FRAUD_TYPES];
 };
 
 /* The victim-group model, first version: how much more a piece of evidence
@@ -102,13 +115,14 @@ fsc_scorer *fsc_scorer_new(const fsc_score_config *cfg, const char *ruleset_vers
         s->cfg.half_life = 6 * HOUR;
     if (s->cfg.repeat_window <= 0)
         s->cfg.repeat_window = HOUR;
-    static const double defaults[5] = {0, 1.0, 2.0, 3.0, 4.5};
+    static const double defaults[5] = {0, 1.0, 2.0, 3.5, 6.0};
     for (int i = 1; i <= 4; i++)
         if (s->cfg.thresholds[i] <= 0)
             s->cfg.thresholds[i] = defaults[i];
     if (!s->cfg.max_subscribers)
         s->cfg.max_subscribers = 1000000;
     snprintf(s->version, sizeof s->version, "%s", ruleset_version ? ruleset_version : "");
+    s->record = 1;
     s->cap = 1024;
     s->slots = calloc(s->cap, sizeof *s->slots);
     if (!s->slots) {
@@ -164,9 +178,11 @@ static subscriber *find_or_add(fsc_scorer *s, const fsc_subject *subj)
     subscriber *sub = probe(s->slots, s->cap, subj->subscriber, h);
     if (sub->id)
         return sub;
-    if (s->used >= s->cfg.max_subscribers)
+    if (s->used >= s->cfg.max_subscribers || s->used + 1 >= s->cap)
         return NULL;
-    if ((s->used + 1) * 2 > s->cap) {
+    /* the touched list points into the table: only grow between records
+     * (a record touches one person, so this is at most one late growth) */
+    if ((s->used + 1) * 2 > s->cap && s->ntouched == 0) {
         if (grow(s) != 0)
             return NULL;
         sub = probe(s->slots, s->cap, subj->subscriber, h);
@@ -210,8 +226,41 @@ static void copy_value(fsc_evidence *e, const fsc_value *v)
     memcpy(e->value + n, "...", 4);
 }
 
-static void record_evidence(ft_state *st, const fsc_rule *rule, const fsc_value *v,
-                            const fsc_record *rec, double contribution)
+/* The registrable name of a host value, as a hash: its last two labels
+ * ("m.taskhub-rebate.top" -> "taskhub-rebate.top"), case-folded. Without a
+ * public-suffix list, names under a two-label suffix (example.co.uk) fold
+ * to the suffix; that only merges evidence, it never loses any. 0 for
+ * non-host fields. */
+static uint64_t site_of(const fsc_value *v)
+{
+    if (!fsc_field_is_host(v->field) || v->len == 0)
+        return 0;
+    size_t end = v->len, start = end, dots = 0;
+    if (v->ptr[end - 1] == '.')
+        end--;
+    start = end;
+    while (start > 0) {
+        if (v->ptr[start - 1] == '.' && ++dots == 2)
+            break;
+        start--;
+    }
+    uint64_t h = FNV_BASIS;
+    for (size_t i = start; i < end; i++) {
+        uint8_t c = (uint8_t)v->ptr[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (uint8_t)(c - 'A' + 'a');
+        h = fnv1a(&c, 1, h);
+    }
+    return h | 1; /* never 0 */
+}
+
+static bool same_value(const fsc_evidence *e, const fsc_value *v)
+{
+    size_t n = strlen(e->value);
+    return e->field == v->field && n == v->len && memcmp(e->value, v->ptr, n) == 0;
+}
+
+static fsc_evidence *new_evidence(ft_state *st)
 {
     if (st->nev == FSC_EVIDENCE_MAX) {
         /* keep the oldest (what started the episode) and the newest */
@@ -219,15 +268,8 @@ static void record_evidence(ft_state *st, const fsc_rule *rule, const fsc_value 
         st->nev--;
     }
     fsc_evidence *e = &st->ev[st->nev++];
-    e->rule = rule;
-    e->field = v->field;
-    copy_value(e, v);
-    e->ts = rec->ts;
-    e->source = rec->source;
-    e->src = rec->src;
-    e->dst = rec->dst;
-    e->frame = rec->source == FSC_SRC_TRAFFIC ? rec->frame : rec->line;
-    e->contribution = contribution;
+    memset(e, 0, sizeof *e);
+    return e;
 }
 
 /* The instruction of the evidence that weighed most and has one, else the
@@ -237,16 +279,15 @@ static const char *choose_instruction(const ft_state *st, int ft)
     const char *best = NULL;
     double w = -1;
     for (size_t i = 0; i < st->nev; i++)
-        if (st->ev[i].rule->instruction && st->ev[i].contribution > w) {
+        if (st->ev[i].rule->instruction && st->ev[i].weight > w) {
             best = st->ev[i].rule->instruction;
-            w = st->ev[i].contribution;
+            w = st->ev[i].weight;
         }
     return best ? best : fsc_fraud_type_instruction(ft);
 }
 
 fsc_status fsc_scorer_add(fsc_scorer *s, const fsc_subject *subject, const fsc_rule *rule,
-                          const fsc_value *v, const fsc_record *rec, fsc_alert_fn cb,
-                          void *ctx)
+                          const fsc_value *v, const fsc_record *rec)
 {
     int ft = rule->fraud_type;
     if (ft < 1 || ft > FSC_FRAUD_TYPES)
@@ -262,6 +303,7 @@ fsc_status fsc_scorer_add(fsc_scorer *s, const fsc_subject *subject, const fsc_r
         sub->ft[ft] = st;
         st->last = rec->ts;
     }
+    s->record_ts = rec->ts;
 
     /* decay to now; records slightly out of order (a late event) do not
      * decay backwards */
@@ -275,37 +317,63 @@ fsc_status fsc_scorer_add(fsc_scorer *s, const fsc_subject *subject, const fsc_r
      * end and restart an episode (and re-alert) with every small decay. */
     if (st->score < s->cfg.thresholds[FSC_LEVEL_LOW] / 2 && st->alerted != FSC_LEVEL_NONE) {
         st->alerted = FSC_LEVEL_NONE;
+        st->floor = FSC_LEVEL_NONE;
         st->nev = 0;
     }
 
-    /* the same rule again within the window refreshes, it does not add */
-    bool repeat = false;
-    for (size_t i = 0; i < st->nev; i++)
-        if (st->ev[i].rule == rule && rec->ts - st->ev[i].ts < s->cfg.repeat_window &&
-            rec->ts >= st->ev[i].ts) {
-            repeat = true;
-            break;
-        }
-    double add = repeat ? 0.0 : rule->weight * fsc_score_group_factor(ft, sub->group);
+    /* What earlier evidence already covers: the same record, or the same
+     * site or rule within the repeat window (see score.h). */
+    double w = rule->weight * fsc_score_group_factor(ft, sub->group);
+    uint64_t site = site_of(v);
+    double covered = 0;
+    for (size_t i = 0; i < st->nev; i++) {
+        const fsc_evidence *e = &st->ev[i];
+        bool recent = rec->ts - e->ts < s->cfg.repeat_window && rec->ts >= e->ts;
+        if (recent && e->rule == rule && same_value(e, v))
+            return FSC_OK; /* a repeat: nothing new to record */
+        bool same_key = site ? e->site == site : e->rule == rule;
+        if (e->record == s->record || (recent && same_key))
+            covered = covered > e->weight ? covered : e->weight;
+    }
+    double add = w > covered ? w - covered : 0.0;
     st->score += add;
-    if (!repeat)
-        record_evidence(st, rule, v, rec, add);
+    if (rule->level > st->floor)
+        st->floor = rule->level;
 
-    fsc_level lvl = level_of(s, st->score);
-    if (rule->level > lvl)
-        lvl = rule->level;
-    if (lvl <= st->alerted)
-        return FSC_OK;
-    st->alerted = lvl;
+    fsc_evidence *e = new_evidence(st);
+    e->rule = rule;
+    e->field = v->field;
+    copy_value(e, v);
+    e->ts = rec->ts;
+    e->source = rec->source;
+    e->src = rec->src;
+    e->dst = rec->dst;
+    e->frame = rec->source == FSC_SRC_TRAFFIC ? rec->frame : rec->line;
+    e->weight = w;
+    e->contribution = add;
+    e->site = site;
+    e->record = s->record;
 
+    if (!st->touched && s->ntouched < sizeof s->touched / sizeof s->touched[0]) {
+        st->touched = true;
+        s->touched[s->ntouched].sub = sub;
+        s->touched[s->ntouched].ft = ft;
+        s->ntouched++;
+    }
+    return FSC_OK;
+}
+
+static void raise_alert(fsc_scorer *s, subscriber *sub, int ft, ft_state *st, fsc_level lvl,
+                        fsc_alert_fn cb, void *ctx)
+{
     fsc_alert a;
     memset(&a, 0, sizeof a);
     uint64_t h = fnv1a(sub->id, strlen(sub->id), FNV_BASIS);
     h = fnv1a(&ft, sizeof ft, h);
     h = fnv1a(&lvl, sizeof lvl, h);
-    h = fnv1a(&rec->ts, sizeof rec->ts, h);
+    h = fnv1a(&s->record_ts, sizeof s->record_ts, h);
     snprintf(a.id, sizeof a.id, "%016llx", (unsigned long long)h);
-    a.ts = rec->ts;
+    a.ts = s->record_ts;
     a.subscriber = sub->id;
     a.precinct = sub->precinct;
     a.group = sub->group;
@@ -317,5 +385,23 @@ fsc_status fsc_scorer_add(fsc_scorer *s, const fsc_subject *subject, const fsc_r
     a.nevidence = st->nev;
     a.evidence = st->ev;
     cb(ctx, &a);
-    return FSC_OK;
+}
+
+void fsc_scorer_commit(fsc_scorer *s, fsc_alert_fn cb, void *ctx)
+{
+    for (size_t i = 0; i < s->ntouched; i++) {
+        subscriber *sub = s->touched[i].sub;
+        int ft = s->touched[i].ft;
+        ft_state *st = sub->ft[ft];
+        st->touched = false;
+        fsc_level lvl = level_of(s, st->score);
+        if (st->floor > lvl)
+            lvl = st->floor;
+        if (lvl > st->alerted) {
+            st->alerted = lvl;
+            raise_alert(s, sub, ft, st, lvl, cb, ctx);
+        }
+    }
+    s->ntouched = 0;
+    s->record++;
 }

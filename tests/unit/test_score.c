@@ -41,7 +41,23 @@ static fsc_record rec_at(fsc_time t)
     return r;
 }
 
-static const fsc_value val = {FSC_F_DNS_QUERY, 11, "example.com"};
+static const fsc_value val = {FSC_F_APP_PACKAGE, 11, "com.example"};
+
+/* one record with one hit: add, then commit */
+static fsc_status add(fsc_scorer *sc, const fsc_subject *who, const fsc_rule *rule,
+                      const fsc_record *r, seen *s)
+{
+    fsc_status st = fsc_scorer_add(sc, who, rule, &val, r);
+    fsc_scorer_commit(sc, on_alert, s);
+    return st;
+}
+
+static void add_value(fsc_scorer *sc, const fsc_subject *who, const fsc_rule *rule,
+                      const fsc_value *v, const fsc_record *r, seen *s)
+{
+    fsc_scorer_add(sc, who, rule, v, r);
+    fsc_scorer_commit(sc, on_alert, s);
+}
 
 int main(void)
 {
@@ -56,7 +72,7 @@ int main(void)
     seen s = {0};
     fsc_scorer *sc = fsc_scorer_new(NULL, "v1");
     fsc_record r = rec_at(t0);
-    fsc_scorer_add(sc, &general, &dom, &val, &r, on_alert, &s);
+    add(sc, &general, &dom, &r, &s);
     CHECK(s.n == 1 && s.level[0] == FSC_LEVEL_LOW, "first hit: low alert (n=%d)", s.n);
     CHECK(strcmp(s.instruction[0], "Stop paying now: any job that asks you to pay first is "
                                     "fraud, and the \"rebates\" you received were bait.") == 0,
@@ -64,12 +80,12 @@ int main(void)
 
     /* the same rule again within the repeat window adds nothing, no alert */
     r = rec_at(t0 + 5 * MIN);
-    fsc_scorer_add(sc, &general, &dom, &val, &r, on_alert, &s);
+    add(sc, &general, &dom, &r, &s);
     CHECK(s.n == 1, "repeat of the same rule: no new alert (n=%d)", s.n);
 
     /* another rule: 1.0 decayed over 10 min + 1.5 crosses medium */
     r = rec_at(t0 + 10 * MIN);
-    fsc_scorer_add(sc, &general, &app, &val, &r, on_alert, &s);
+    add(sc, &general, &app, &r, &s);
     CHECK(s.n == 2 && s.level[1] == FSC_LEVEL_MEDIUM, "second rule: medium (n=%d, level %d)",
           s.n, s.level[1]);
     double want = exp2(-10.0 / 360.0) + 1.5;
@@ -81,7 +97,7 @@ int main(void)
     /* a student weighs FT01 evidence 1.5x: one hit, score 1.5 -> low, not medium */
     seen s2 = {0};
     r = rec_at(t0);
-    fsc_scorer_add(sc, &student, &dom, &val, &r, on_alert, &s2);
+    add(sc, &student, &dom, &r, &s2);
     CHECK(s2.n == 1 && fabs(s2.score[0] - 1.5) < 1e-9, "student group factor 1.5 (%f)",
           s2.score[0]);
 
@@ -89,14 +105,14 @@ int main(void)
     seen s3 = {0};
     r = rec_at(t0);
     fsc_subject p3 = {"S3", NULL, FSC_GROUP_GENERAL};
-    fsc_scorer_add(sc, &p3, &crit, &val, &r, on_alert, &s3);
+    add(sc, &p3, &crit, &r, &s3);
     CHECK(s3.n == 1 && s3.level[0] == FSC_LEVEL_CRITICAL && s3.ft[0] == 8,
           "critical floor (n=%d level=%d)", s3.n, s3.level[0]);
 
     /* after the score decays below half of low, a new hit starts a new episode and
      * alerts again; while it stays up, it does not */
     r = rec_at(t0 + 48 * HOUR);
-    fsc_scorer_add(sc, &general, &dom, &val, &r, on_alert, &s);
+    add(sc, &general, &dom, &r, &s);
     CHECK(s.n == 3 && s.level[2] == FSC_LEVEL_LOW, "re-alert after decay (n=%d)", s.n);
     CHECK(s.nev[2] == 1, "a new episode starts with fresh evidence (%zu)", s.nev[2]);
     fsc_scorer_free(sc);
@@ -109,9 +125,39 @@ int main(void)
     fsc_subject a = {"A", NULL, FSC_GROUP_GENERAL}, b = {"B", NULL, FSC_GROUP_GENERAL},
                 c = {"C", NULL, FSC_GROUP_GENERAL};
     r = rec_at(t0);
-    CHECK(fsc_scorer_add(sc, &a, &dom, &val, &r, on_alert, &s4) == FSC_OK, "A tracked");
-    CHECK(fsc_scorer_add(sc, &b, &dom, &val, &r, on_alert, &s4) == FSC_OK, "B tracked");
-    CHECK(fsc_scorer_add(sc, &c, &dom, &val, &r, on_alert, &s4) == FSC_ELIMIT, "C refused");
+    CHECK(add(sc, &a, &dom, &r, &s4) == FSC_OK, "A tracked");
+    CHECK(add(sc, &b, &dom, &r, &s4) == FSC_OK, "B tracked");
+    CHECK(add(sc, &c, &dom, &r, &s4) == FSC_ELIMIT, "C refused");
+    fsc_scorer_free(sc);
+
+    /* one record is one observation: two rules of a type on the same record
+     * add only the stronger; the weaker is listed with contribution 0 */
+    sc = fsc_scorer_new(NULL, "v1");
+    seen s5 = {0};
+    fsc_rule strong = {"strong", "s", 2, FSC_LEVEL_NONE, 2.5, NULL, "t.yaml", 4};
+    fsc_rule weak = {"weak", "w", 2, FSC_LEVEL_NONE, 1.5, NULL, "t.yaml", 5};
+    fsc_subject p5 = {"S5", NULL, FSC_GROUP_ELDERLY}; /* FT02 elderly: 1.2 */
+    fsc_value q = {FSC_F_DNS_QUERY, 20, "mt5-global-trade.vip"};
+    r = rec_at(t0);
+    fsc_scorer_add(sc, &p5, &weak, &q, &r);
+    fsc_scorer_add(sc, &p5, &strong, &q, &r);
+    fsc_scorer_commit(sc, on_alert, &s5);
+    CHECK(s5.n == 1 && fabs(s5.score[0] - 3.0) < 1e-9 && s5.level[0] == FSC_LEVEL_MEDIUM,
+          "same record: max, not sum (n=%d score=%f)", s5.n, s5.score[0]);
+    CHECK(s5.nev[0] == 2, "both rules listed as evidence (%zu)", s5.nev[0]);
+
+    /* one site is one signal: TLS to another name of the same site within
+     * the window adds nothing; a different site adds its weight */
+    fsc_rule tls = {"tls", "t", 2, FSC_LEVEL_NONE, 2.5, NULL, "t.yaml", 6};
+    fsc_value sni = {FSC_F_TLS_SNI, 24, "www.MT5-global-trade.vip"};
+    r = rec_at(t0 + MIN);
+    add_value(sc, &p5, &tls, &sni, &r, &s5);
+    CHECK(s5.n == 1, "same site again: no new alert (n=%d)", s5.n);
+    fsc_value other = {FSC_F_TLS_SNI, 15, "trade-mt5.cc.io"};
+    r = rec_at(t0 + 2 * MIN);
+    add_value(sc, &p5, &tls, &other, &r, &s5);
+    CHECK(s5.n == 2 && s5.level[1] == FSC_LEVEL_HIGH && s5.score[1] > 5.9,
+          "another site adds: high (n=%d score=%f)", s5.n, s5.n > 1 ? s5.score[1] : 0);
     fsc_scorer_free(sc);
 
     CHECK(fsc_score_group_factor(7, FSC_GROUP_FINANCE_STAFF) == 2.0, "FT07 finance staff");
