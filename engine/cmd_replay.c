@@ -32,6 +32,7 @@ typedef struct replay {
     const fsc_record *cur;   /* the record being matched */
     fsc_counters counters;
     int input_errors;
+    int progress;            /* stderr is a terminal: show a progress line */
 } replay;
 
 /* Who a record is about: the subscriber of an app event, or the holder of
@@ -110,6 +111,19 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* One line, rewritten in place: where we are in the file, the rate and
+ * what is left. Only on a terminal; logs get the summary alone. */
+static void show_progress(const fsc_capture *cap, const char *path, uint64_t frames, double t0)
+{
+    double el = now_s() - t0;
+    uint64_t off = fsc_capture_offset(cap), size = fsc_capture_size(cap);
+    double pct = size ? 100.0 * (double)off / (double)size : 0.0;
+    double rate = el > 0 ? (double)frames / el : 0.0;
+    double eta = off && size > off ? el * (double)(size - off) / (double)off : 0.0;
+    fprintf(stderr, "\r\033[K%s: %.1f%% of %.1f MB, %llu frames, %.0f frames/s, ETA %.0f s",
+            path, pct, (double)size / 1e6, (unsigned long long)frames, rate, eta);
+}
+
 static void replay_capture(replay *r, const char *path, fsc_extractor *ex)
 {
     char err[512];
@@ -123,10 +137,17 @@ static void replay_capture(replay *r, const char *path, fsc_extractor *ex)
     int lt = fsc_capture_linktype(cap);
     fsc_frame fr;
     fsc_status st;
+    double t0 = now_s(), shown = t0;
     while ((st = fsc_capture_next(cap, &fr, err, sizeof err)) == FSC_OK) {
         drain_events(r, fr.ts);
         fsc_extract_frame(ex, lt, fr.ts, fr.number, fr.data, fr.caplen, on_record, r);
+        if (r->progress && (fr.number & 4095) == 0 && now_s() - shown >= 0.5) {
+            shown = now_s();
+            show_progress(cap, path, fr.number, t0);
+        }
     }
+    if (r->progress && shown != t0)
+        fputs("\r\033[K", stderr);
     if (st != FSC_EOF) {
         fprintf(stderr, "fraudscan replay: %s: %s\n", path, err);
         r->counters.v[FSC_C_CAPTURE_ERRORS]++;
@@ -202,6 +223,7 @@ int fsc_cmd_replay(int argc, char **argv)
 
     replay r;
     memset(&r, 0, sizeof r);
+    r.progress = isatty(STDERR_FILENO) && !quiet;
     fsc_extractor *ex = NULL;
     FILE *alerts_file = NULL;
     fsc_diag diag = {0};
