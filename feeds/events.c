@@ -50,25 +50,27 @@ typedef enum key_dest {
     DEST_VALUE, /* appended as a record value of `field` */
 } key_dest;
 
+#define KEY(s) s, sizeof s - 1
 static const struct {
     const char *name;
+    size_t len;
     key_id id;
     key_kind kind;
     key_dest dest;
     fsc_field field;
     bool hash; /* hex digest: lower-cased, ':' separators dropped */
 } keys[] = {
-    {"ts", K_TS, KIND_TIME, DEST_NONE, FSC_F_COUNT, false},
-    {"subscriber", K_SUBSCRIBER, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
-    {"device", K_DEVICE, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
-    {"event", K_EVENT, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
-    {"package", K_PACKAGE, KIND_STRING, DEST_VALUE, FSC_F_APP_PACKAGE, false},
-    {"label", K_LABEL, KIND_STRING, DEST_VALUE, FSC_F_APP_LABEL, false},
-    {"version", K_VERSION, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
-    {"cert_sha256", K_CERT, KIND_STRING, DEST_VALUE, FSC_F_APP_CERT_SHA256, true},
-    {"apk_sha256", K_APK, KIND_STRING, DEST_VALUE, FSC_F_APP_APK_SHA256, true},
-    {"installer", K_INSTALLER, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
-    {"permissions", K_PERMISSIONS, KIND_STRING_LIST, DEST_VALUE, FSC_F_APP_PERMISSIONS, false},
+    {KEY("ts"), K_TS, KIND_TIME, DEST_NONE, FSC_F_COUNT, false},
+    {KEY("subscriber"), K_SUBSCRIBER, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
+    {KEY("device"), K_DEVICE, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
+    {KEY("event"), K_EVENT, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
+    {KEY("package"), K_PACKAGE, KIND_STRING, DEST_VALUE, FSC_F_APP_PACKAGE, false},
+    {KEY("label"), K_LABEL, KIND_STRING, DEST_VALUE, FSC_F_APP_LABEL, false},
+    {KEY("version"), K_VERSION, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
+    {KEY("cert_sha256"), K_CERT, KIND_STRING, DEST_VALUE, FSC_F_APP_CERT_SHA256, true},
+    {KEY("apk_sha256"), K_APK, KIND_STRING, DEST_VALUE, FSC_F_APP_APK_SHA256, true},
+    {KEY("installer"), K_INSTALLER, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
+    {KEY("permissions"), K_PERMISSIONS, KIND_STRING_LIST, DEST_VALUE, FSC_F_APP_PERMISSIONS, false},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -159,10 +161,13 @@ static char *sdup(pctx *c, const unsigned char *s, size_t n, bool nul, bool hash
         return NULL;
     char *d = c->store + c->used;
     size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (hash && s[i] == ':')
-            continue;
-        d[o++] = hash ? (char)tolower(s[i]) : (char)s[i];
+    if (!hash) {
+        memcpy(d, s, n);
+        o = n;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (s[i] != ':')
+                d[o++] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
     }
     if (nul)
         d[o++] = '\0';
@@ -345,7 +350,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
         return done(c);
     c->key = -1;
     for (size_t i = 0; i < NKEYS; i++)
-        if (strlen(keys[i].name) == n && memcmp(keys[i].name, s, n) == 0) {
+        if (keys[i].len == n && memcmp(keys[i].name, s, n) == 0) {
             if (c->seen & (1u << i))
                 return fail(c, FSC_EMALFORMED, tok_col(c), "duplicate key \"%s\"", keys[i].name);
             c->seen |= 1u << i;
