@@ -20,7 +20,9 @@
     X(FSC_F_APP_LABEL, "app.label", false)                                   \
     X(FSC_F_APP_CERT_SHA256, "app.cert_sha256", false)                       \
     X(FSC_F_APP_APK_SHA256, "app.apk_sha256", false)                         \
-    X(FSC_F_APP_PERMISSIONS, "app.permissions", false)
+    X(FSC_F_APP_PERMISSIONS, "app.permissions", false)                       \
+    X(FSC_F_APP_INSTALLER, "app.installer", false)                           \
+    X(FSC_F_APP_EVENT, "app.event", false)
 
 typedef enum fsc_field {
 #define FSC_X_ENUM(e, name, host) e,

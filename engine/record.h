@@ -19,7 +19,8 @@
 /* Time is microseconds since the Unix epoch, UTC. */
 typedef int64_t fsc_time;
 
-#define FSC_RECORD_MAX_VALUES 64 /* permissions lists are the long ones */
+#define FSC_RECORD_MAX_VALUES 160 /* permissions lists are the long ones: real
+                                  * malware asks for over a hundred */
 
 typedef enum fsc_source {
     FSC_SRC_TRAFFIC, /* from a capture: src/dst/frame set, subscriber NULL */

@@ -83,10 +83,11 @@ static const char *const event_names[] = {
 static const char perm_prefix[] = "android.permission.";
 
 /* Record slots permissions may use. The rest are kept for the keys that
- * carry one value each (package, label, the two hashes: at most once each,
+ * carry one value each (package, label, the two hashes, installer, and the
+ * event kind added at the end: at most once each,
  * duplicates are refused), so a long permission list placed first can never
  * crowd them out, whatever the key order. */
-#define SINGLE_VALUE_KEYS 4
+#define SINGLE_VALUE_KEYS 6
 #define MAX_PERMISSIONS (FSC_RECORD_MAX_VALUES - SINGLE_VALUE_KEYS)
 _Static_assert(MAX_PERMISSIONS > 0, "the record must have room for permissions");
 
@@ -332,7 +333,13 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
     switch (keys[k].id) {
     case K_SUBSCRIBER: r->subscriber = p; break;
     case K_DEVICE: if (c->meta) c->meta->device = p; break;
-    case K_INSTALLER: if (c->meta) c->meta->installer = p; break;
+    case K_INSTALLER:
+        /* a C string for the meta, and a value rules can match ("sideload") */
+        if (c->meta)
+            c->meta->installer = p;
+        if (plen > 0 && !add_value(c, FSC_F_APP_INSTALLER, p, plen))
+            return fail(c, FSC_ELIMIT, tok_col(c), "more than %d values", FSC_RECORD_MAX_VALUES);
+        break;
     case K_VERSION: if (c->meta) c->meta->version = p; break;
     default:
         if (plen > 0 && !add_value(c, keys[k].field, p, plen))
@@ -517,6 +524,16 @@ fsc_status fsc_event_parse_ex(const char *buf, size_t len, fsc_record *rec,
         memset(rec, 0, sizeof *rec);
         rec->source = FSC_SRC_APP;
         return c.st;
+    }
+    /* the event kind is a value too, so a rule can ask for installs only
+     * (event_names are static: the value may point at them) */
+    if (!add_value(&c, FSC_F_APP_EVENT, rec->event, strlen(rec->event))) {
+        snprintf(err, errcap, "more than %d values", FSC_RECORD_MAX_VALUES);
+        if (errcol)
+            *errcol = 1;
+        memset(rec, 0, sizeof *rec);
+        rec->source = FSC_SRC_APP;
+        return FSC_ELIMIT;
     }
     return FSC_OK;
 }

@@ -65,21 +65,21 @@ static void test_good(void)
         size_t nvalues;
         const char *package, *label, *installer, *device, *version;
     } rows[] = {
-        {"{\"ts\":\"2026-11-29T08:00:00Z\",\"subscriber\":\"S1001\"}", "S1001", "install", T0, 0,
+        {"{\"ts\":\"2026-11-29T08:00:00Z\",\"subscriber\":\"S1001\"}", "S1001", "install", T0, 1,
          NULL, NULL, NULL, NULL, NULL},
         {"{\"ts\":1795939200.5,\"subscriber\":\"S1\",\"event\":\"uninstall\"}", "S1",
-         "uninstall", T0 + 500000, 0, NULL, NULL, NULL, NULL, NULL},
+         "uninstall", T0 + 500000, 1, NULL, NULL, NULL, NULL, NULL},
         {"  {\"subscriber\":\"S2\",\"ts\":\"2026-11-29T16:00:00+08:00\",\"package\":\"com.a\","
          "\"label\":\"\\u5fae\\u4fe1\",\"installer\":\"store\",\"device\":\"D9\","
          "\"version\":\"8.0.1\"}  ",
-         "S2", "install", T0, 2, "com.a", "\xE5\xBE\xAE\xE4\xBF\xA1", "store", "D9", "8.0.1"},
+         "S2", "install", T0, 4, "com.a", "\xE5\xBE\xAE\xE4\xBF\xA1", "store", "D9", "8.0.1"},
         {"{\"ts\":\"2026-11-29T08:00:00Z\",\"subscriber\":\"S3\",\"event\":\"screen_share_started\","
          "\"package\":\"com.carriez.flutter_hbb\",\"extra\":{\"a\":[1,{\"b\":null}],\"c\":true},"
          "\"n\":[[[]]],\"z\":null}",
-         "S3", "screen_share_started", T0, 1, "com.carriez.flutter_hbb", NULL, NULL, NULL, NULL},
+         "S3", "screen_share_started", T0, 2, "com.carriez.flutter_hbb", NULL, NULL, NULL, NULL},
         /* null in an optional key means absent; an empty value adds nothing */
         {"{\"ts\":\"2026-11-29T08:00:00Z\",\"subscriber\":\"S4\",\"label\":\"\",\"installer\":null}",
-         "S4", "install", T0, 0, NULL, NULL, NULL, NULL, NULL},
+         "S4", "install", T0, 1, NULL, NULL, NULL, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         fsc_record rec;
@@ -95,6 +95,9 @@ static void test_good(void)
         CHECK(rec.source == FSC_SRC_APP && col == 0, "row %zu: app source", i);
         CHECK_STR(rec.subscriber, rows[i].subscriber, "subscriber");
         CHECK_STR(rec.event, rows[i].event, "event");
+        CHECK(value_is(&rec, FSC_F_APP_EVENT, 0, rows[i].event), "row %zu: app.event value", i);
+        CHECK(!rows[i].installer || value_is(&rec, FSC_F_APP_INSTALLER, 0, rows[i].installer),
+              "row %zu: app.installer value", i);
         CHECK(rec.ts == rows[i].ts, "row %zu: ts %lld want %lld", i, (long long)rec.ts,
               rows[i].ts);
         CHECK(rec.nvalues == rows[i].nvalues, "row %zu: %zu values want %zu", i, rec.nvalues,
@@ -227,7 +230,7 @@ static void test_sizes(void)
     size_t cap = 1 << 20;
     char *big = malloc(cap);
 
-    /* 300 distinct permissions before the other keys: permissions get 60
+    /* 300 distinct permissions before the other keys: permissions get 154
      * slots, the rest are counted, and the keys after them still fit */
     size_t n = (size_t)snprintf(big, cap, "{\"ts\":1,\"subscriber\":\"a\",\"permissions\":[");
     for (int i = 0; i < 300; i++)
@@ -236,8 +239,8 @@ static void test_sizes(void)
                                             "\"cert_sha256\":\"c\",\"apk_sha256\":\"a\"}");
     fsc_status st = fsc_event_parse_ex(guarded(big, n), n, &rec, &meta, store, sizeof store, err,
                                        sizeof err, NULL);
-    CHECK(st == FSC_OK && rec.nvalues == FSC_RECORD_MAX_VALUES &&
-              meta.dropped_permissions == 300 - (FSC_RECORD_MAX_VALUES - 4),
+    CHECK(st == FSC_OK && rec.nvalues == FSC_RECORD_MAX_VALUES - 1 &&
+              meta.dropped_permissions == 300 - (FSC_RECORD_MAX_VALUES - 6),
           "300 permissions: %zu values kept, %zu dropped (%s)", rec.nvalues,
           meta.dropped_permissions, err);
     CHECK(value_is(&rec, FSC_F_APP_PACKAGE, 0, "p") && value_is(&rec, FSC_F_APP_APK_SHA256, 0, "a"),
@@ -262,7 +265,7 @@ static void test_sizes(void)
     n += (size_t)snprintf(big + n, cap - n, "\"}");
     st = fsc_event_parse_ex(guarded(big, n), n, &rec, NULL, store, sizeof store, err, sizeof err,
                             NULL);
-    CHECK(st == FSC_OK && rec.nvalues == 1 && rec.values[0].len == 60000, "60 KiB label");
+    CHECK(st == FSC_OK && rec.nvalues == 2 && rec.values[0].len == 60000, "60 KiB label");
 
     /* ... but not a store of 100 bytes: FSC_ELIMIT, never an overflow */
     char small[100];
