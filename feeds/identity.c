@@ -264,6 +264,39 @@ __attribute__((format(printf, 4, 5))) static void bad_row(loader *ld, unsigned l
         ld->counters->v[ld->schema->bad_counter]++;
 }
 
+/* Opens a line source over a file (path) or over memory (buf, len; path is
+ * then only its name). Returns NULL after reporting through diag, with *st
+ * set. Close with lsrc_close(). */
+static lsrc *lsrc_open(const char *path, const char *buf, size_t len, fsc_diag *diag,
+                       fsc_status *st)
+{
+    lsrc *src = calloc(1, sizeof *src);
+    if (!src) {
+        *st = FSC_ENOMEM;
+        return NULL;
+    }
+    if (buf) {
+        src->mem = buf;
+        src->memlen = len;
+        return src;
+    }
+    src->f = fopen(path, "rb");
+    if (!src->f) {
+        fsc_diagf(diag, FSC_SEV_ERROR, path, 0, 0, "cannot open: %s", strerror(errno));
+        free(src);
+        *st = FSC_EIO;
+        return NULL;
+    }
+    return src;
+}
+
+static void lsrc_close(lsrc *src)
+{
+    if (src->f)
+        fclose(src->f);
+    free(src);
+}
+
 static fsc_status run_loader(loader *ld, lsrc *src)
 {
     char *scr = malloc(FSC_CSV_LINE_MAX);
@@ -645,31 +678,24 @@ static fsc_status identity_load_src(const char *name, lsrc *src, fsc_diag *diag,
 fsc_status fsc_identity_load(const char *path, fsc_diag *diag, fsc_counters *counters,
                              fsc_identity **out)
 {
-    lsrc *src = calloc(1, sizeof *src);
+    fsc_status st = FSC_OK;
+    lsrc *src = lsrc_open(path, NULL, 0, diag, &st);
     if (!src)
-        return FSC_ENOMEM;
-    src->f = fopen(path, "rb");
-    if (!src->f) {
-        fsc_diagf(diag, FSC_SEV_ERROR, path, 0, 0, "cannot open: %s", strerror(errno));
-        free(src);
-        return FSC_EIO;
-    }
-    fsc_status st = identity_load_src(path, src, diag, counters, out);
-    fclose(src->f);
-    free(src);
+        return st;
+    st = identity_load_src(path, src, diag, counters, out);
+    lsrc_close(src);
     return st;
 }
 
 fsc_status fsc_identity_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
                                  fsc_counters *counters, fsc_identity **out)
 {
-    lsrc *src = calloc(1, sizeof *src);
+    fsc_status st = FSC_OK;
+    lsrc *src = lsrc_open(name, buf ? buf : "", len, diag, &st);
     if (!src)
-        return FSC_ENOMEM;
-    src->mem = buf;
-    src->memlen = len;
-    fsc_status st = identity_load_src(name, src, diag, counters, out);
-    free(src);
+        return st;
+    st = identity_load_src(name, src, diag, counters, out);
+    lsrc_close(src);
     return st;
 }
 
@@ -938,31 +964,24 @@ static fsc_status profiles_load_src(const char *name, lsrc *src, fsc_diag *diag,
 fsc_status fsc_profiles_load(const char *path, fsc_diag *diag, fsc_counters *counters,
                              fsc_profiles **out)
 {
-    lsrc *src = calloc(1, sizeof *src);
+    fsc_status st = FSC_OK;
+    lsrc *src = lsrc_open(path, NULL, 0, diag, &st);
     if (!src)
-        return FSC_ENOMEM;
-    src->f = fopen(path, "rb");
-    if (!src->f) {
-        fsc_diagf(diag, FSC_SEV_ERROR, path, 0, 0, "cannot open: %s", strerror(errno));
-        free(src);
-        return FSC_EIO;
-    }
-    fsc_status st = profiles_load_src(path, src, diag, counters, out);
-    fclose(src->f);
-    free(src);
+        return st;
+    st = profiles_load_src(path, src, diag, counters, out);
+    lsrc_close(src);
     return st;
 }
 
 fsc_status fsc_profiles_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
                                  fsc_counters *counters, fsc_profiles **out)
 {
-    lsrc *src = calloc(1, sizeof *src);
+    fsc_status st = FSC_OK;
+    lsrc *src = lsrc_open(name, buf ? buf : "", len, diag, &st);
     if (!src)
-        return FSC_ENOMEM;
-    src->mem = buf;
-    src->memlen = len;
-    fsc_status st = profiles_load_src(name, src, diag, counters, out);
-    free(src);
+        return st;
+    st = profiles_load_src(name, src, diag, counters, out);
+    lsrc_close(src);
     return st;
 }
 

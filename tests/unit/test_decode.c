@@ -8,30 +8,6 @@
 #include "decode.h"
 #include "unit.h"
 
-static size_t hex(const char *s, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (; *s; s++) {
-        int v;
-        if (*s >= '0' && *s <= '9')
-            v = *s - '0';
-        else if (*s >= 'a' && *s <= 'f')
-            v = *s - 'a' + 10;
-        else
-            continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            if (n < cap)
-                out[n] = (uint8_t)(hi << 4 | v);
-            n++;
-            hi = -1;
-        }
-    }
-    return n;
-}
-
 static uint64_t anomalies(const fsc_counters *c)
 {
     /* every decode.* row is an anomaly except the fragment bookkeeping */
@@ -163,7 +139,7 @@ static void test_frames(void)
         return;
     static uint8_t buf[2048];
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        size_t n = hex(rows[i].hex, buf, sizeof buf);
+        size_t n = unit_hex(rows[i].hex, buf, sizeof buf);
         uint8_t *f = malloc(n);
         memcpy(f, buf, n);
         fsc_packet p;
@@ -208,12 +184,12 @@ static void test_depth(void)
     static fsc_counters c;
     fsc_decoder *d = fsc_decoder_new(NULL, &c);
     static uint8_t buf[1024];
-    size_t n = hex(IP4_UDP, buf + 512, 512);
+    size_t n = unit_hex(IP4_UDP, buf + 512, 512);
     size_t start = 512;
     for (int k = 0; k < FSC_DECODE_MAX_DEPTH + 2; k++) {
         start -= 20;
         size_t tot = 512 + n - start;
-        hex("4500 0000 0001 0000 4004 0000 c0a80001 c0a80002", buf + start, 20);
+        unit_hex("4500 0000 0001 0000 4004 0000 c0a80001 c0a80002", buf + start, 20);
         buf[start + 2] = (uint8_t)(tot >> 8);
         buf[start + 3] = (uint8_t)tot;
     }
@@ -253,7 +229,7 @@ static void test_fragments(void)
         fsc_packet p;
         fsc_status st = FSC_EINVAL;
         for (int k = 0; k < rows[i].n; k++) {
-            size_t n = hex(v4[rows[i].order[k]], buf, sizeof buf);
+            size_t n = unit_hex(v4[rows[i].order[k]], buf, sizeof buf);
             st = fsc_decode_frame(d, FSC_DLT_RAW_101, 1000, buf, n, &p);
         }
         CHECK(st == rows[i].last, "%s: %s", rows[i].what, fsc_status_name(st));
@@ -268,24 +244,24 @@ static void test_fragments(void)
     fsc_decoder *d = fsc_decoder_new(&(fsc_decode_config){2, 1000000}, &c);
     fsc_packet p;
     /* a non-final fragment whose length is not a multiple of 8 */
-    size_t n = hex(FRAG4("2000", "001b", "3039 0035 001c 00"), buf, sizeof buf);
+    size_t n = unit_hex(FRAG4("2000", "001b", "3039 0035 001c 00"), buf, sizeof buf);
     CHECK(fsc_decode_frame(d, FSC_DLT_RAW_101, 0, buf, n, &p) == FSC_EMALFORMED &&
               c.v[FSC_C_FRAG_BAD] == 1,
           "fragment of 7 bytes with MF set is refused");
     /* a fragment reaching past 65535 */
-    n = hex(FRAG4("3fff", "0024", "0000000000000000 0000000000000000"), buf, sizeof buf);
+    n = unit_hex(FRAG4("3fff", "0024", "0000000000000000 0000000000000000"), buf, sizeof buf);
     CHECK(fsc_decode_frame(d, FSC_DLT_RAW_101, 0, buf, n, &p) == FSC_EMALFORMED &&
               c.v[FSC_C_FRAG_BAD] == 2,
           "fragment past 64 KiB is refused");
     /* a table of 2 slots: a third datagram evicts the oldest */
     for (int k = 0; k < 3; k++) {
-        n = hex(v4[0], buf, sizeof buf);
+        n = unit_hex(v4[0], buf, sizeof buf);
         buf[5] = (uint8_t)k; /* id */
         fsc_decode_frame(d, FSC_DLT_RAW_101, k, buf, n, &p);
     }
     CHECK(c.v[FSC_C_FRAG_TABLE_FULL] == 1, "full fragment table evicts and counts");
     /* timeout: 1 s later the stored fragments are dropped */
-    n = hex(IP4_UDP, buf, sizeof buf);
+    n = unit_hex(IP4_UDP, buf, sizeof buf);
     fsc_decode_frame(d, FSC_DLT_RAW_101, 5000000, buf, n, &p);
     CHECK(c.v[FSC_C_FRAG_TIMEOUT] == 2, "stale fragments time out (%llu)",
           (unsigned long long)c.v[FSC_C_FRAG_TIMEOUT]);
@@ -298,10 +274,10 @@ static void test_fragments(void)
     };
     memset(&c, 0, sizeof c);
     d = fsc_decoder_new(NULL, &c);
-    n = hex(v6[1], buf, sizeof buf);
+    n = unit_hex(v6[1], buf, sizeof buf);
     fsc_status st = fsc_decode_frame(d, FSC_DLT_RAW_101, 0, buf, n, &p);
     CHECK(st == FSC_EPARTIAL, "ipv6 second fragment kept: %s", fsc_status_name(st));
-    n = hex(v6[0], buf, sizeof buf);
+    n = unit_hex(v6[0], buf, sizeof buf);
     st = fsc_decode_frame(d, FSC_DLT_RAW_101, 0, buf, n, &p);
     CHECK(st == FSC_OK && p.l4proto == 17 && p.payload_len == 12 &&
               memcmp(p.payload, "abcdefghijkl", 12) == 0 && c.v[FSC_C_FRAG_REASSEMBLED] == 1,

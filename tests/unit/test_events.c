@@ -285,27 +285,6 @@ static void test_sizes(void)
 
 /* ---- the reader: line numbers, columns, counters, bounds ----------------- */
 
-typedef struct seen {
-    int n, errors, warnings;
-    unsigned long line[32], col[32];
-    char msg[32][200];
-} seen;
-
-static void capture(void *ctx, fsc_severity sev, const char *file, unsigned long line,
-                    unsigned long col, const char *msg)
-{
-    seen *s = ctx;
-    if (sev == FSC_SEV_ERROR)
-        s->errors++;
-    else
-        s->warnings++;
-    if (s->n < 32) {
-        s->line[s->n] = line;
-        s->col[s->n] = col;
-        snprintf(s->msg[s->n], sizeof s->msg[0], "%s", msg);
-        s->n++;
-    }
-}
 
 static void test_reader(void)
 {
@@ -326,8 +305,8 @@ static void test_reader(void)
     fputs("{\"ts\":2,\"subscriber\":\"S6\"}", f); /* 9, no final newline */
     fclose(f);
 
-    seen s = {0};
-    fsc_diag diag = {.fn = capture, .ctx = &s};
+    unit_diags s = {0};
+    fsc_diag diag = {.fn = unit_diag_capture, .ctx = &s};
     fsc_counters ctr = {0};
     fsc_event_reader *r = fsc_events_open(path, &diag, &ctr);
     CHECK(r != NULL, "open");
@@ -362,8 +341,8 @@ static void test_reader(void)
           s.msg[3]);
     unlink(path);
 
-    seen s2 = {0};
-    fsc_diag d2 = {.fn = capture, .ctx = &s2};
+    unit_diags s2 = {0};
+    fsc_diag d2 = {.fn = unit_diag_capture, .ctx = &s2};
     CHECK(fsc_events_open("/nonexistent/dir/events.jsonl", &d2, NULL) == NULL &&
               s2.errors == 1 && strstr(s2.msg[0], "cannot open"),
           "missing file reported");

@@ -8,27 +8,6 @@
 #include "timefmt.h"
 #include "unit.h"
 
-typedef struct seen {
-    int n, errors, warnings;
-    unsigned long line[64], col[64];
-    char msg[64][200];
-} seen;
-
-static void capture(void *ctx, fsc_severity sev, const char *file, unsigned long line,
-                    unsigned long col, const char *msg)
-{
-    seen *s = ctx;
-    if (sev == FSC_SEV_ERROR)
-        s->errors++;
-    else
-        s->warnings++;
-    if (s->n < 64) {
-        s->line[s->n] = line;
-        s->col[s->n] = col;
-        snprintf(s->msg[s->n], sizeof s->msg[0], "%s", msg);
-        s->n++;
-    }
-}
 
 static fsc_time T(const char *s)
 {
@@ -79,8 +58,8 @@ static const char identity_csv[] =
 
 static void test_identity(void)
 {
-    seen s = {0};
-    fsc_diag diag = {.fn = capture, .ctx = &s};
+    unit_diags s = {0};
+    fsc_diag diag = {.fn = unit_diag_capture, .ctx = &s};
     fsc_counters ctr = {0};
     fsc_identity *id = NULL;
     fsc_status st = fsc_identity_load_buf("id.csv", identity_csv, sizeof identity_csv - 1, &diag,
@@ -171,8 +150,8 @@ static void test_identity_overlap_and_headers(void)
     static const char overlap[] = "ip,start,end,subscriber,precinct\n"
                                   "10.1.1.1,2026-11-29T08:00:00Z,2026-11-29T09:00:00Z,A,P\n"
                                   "10.1.1.1,2026-11-29T08:30:00Z,,B,P\n";
-    seen s = {0};
-    fsc_diag diag = {.fn = capture, .ctx = &s};
+    unit_diags s = {0};
+    fsc_diag diag = {.fn = unit_diag_capture, .ctx = &s};
     fsc_identity *id = NULL;
     CHECK(fsc_identity_load_buf("o.csv", overlap, sizeof overlap - 1, &diag, NULL, &id) == FSC_OK,
           "overlap loads");
@@ -195,8 +174,8 @@ static void test_identity_overlap_and_headers(void)
         {"ip,\"start\n", "unterminated"},
     };
     for (size_t i = 0; i < sizeof hdr / sizeof hdr[0]; i++) {
-        seen s2 = {0};
-        fsc_diag d2 = {.fn = capture, .ctx = &s2};
+        unit_diags s2 = {0};
+        fsc_diag d2 = {.fn = unit_diag_capture, .ctx = &s2};
         fsc_identity *out = (fsc_identity *)&s2; /* must stay untouched */
         fsc_status st = fsc_identity_load_buf("h.csv", hdr[i].csv, strlen(hdr[i].csv), &d2, NULL,
                                               &out);
@@ -214,8 +193,8 @@ static void test_identity_overlap_and_headers(void)
           "header maps columns by name");
     fsc_identity_free(id);
 
-    seen s3 = {0};
-    fsc_diag d3 = {.fn = capture, .ctx = &s3};
+    unit_diags s3 = {0};
+    fsc_diag d3 = {.fn = unit_diag_capture, .ctx = &s3};
     CHECK(fsc_identity_load("/nonexistent/identity.csv", &d3, NULL, &id) == FSC_EIO &&
               s3.errors == 1,
           "missing file: FSC_EIO");
@@ -234,8 +213,8 @@ static void test_hostile_sizes(void)
         n += (size_t)snprintf(buf + n, cap - n, "10.9.9.9,%d,%d,S%d,P\n", 1795939200 + i * 10,
                               1795939200 + i * 10 + 10, i);
     n += (size_t)snprintf(buf + n, cap - n, "10.0.0.2,1795939200,,LAST,P");
-    seen s = {0};
-    fsc_diag diag = {.fn = capture, .ctx = &s};
+    unit_diags s = {0};
+    fsc_diag diag = {.fn = unit_diag_capture, .ctx = &s};
     fsc_counters ctr = {0};
     fsc_identity *id = NULL;
     CHECK(fsc_identity_load_buf("big.csv", buf, n, &diag, &ctr, &id) == FSC_OK, "big loads");
@@ -295,8 +274,8 @@ static void test_profiles(void)
                               "S1003,25-34,office_worker,boss\n"  /* 5: unknown group */
                               ",25-34,x\n"                        /* 6: empty subscriber */
                               "S1001,35-44,engineer\n";           /* 7: duplicate */
-    seen s = {0};
-    fsc_diag diag = {.fn = capture, .ctx = &s};
+    unit_diags s = {0};
+    fsc_diag diag = {.fn = unit_diag_capture, .ctx = &s};
     fsc_counters ctr = {0};
     fsc_profiles *p = NULL;
     CHECK(fsc_profiles_load_buf("pr.csv", csv, sizeof csv - 1, &diag, &ctr, &p) == FSC_OK,

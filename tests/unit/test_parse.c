@@ -10,30 +10,6 @@
 #include "unit.h"
 
 /* "0a 0b" style hex to bytes; returns the length. */
-static size_t hex(const char *s, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (; *s; s++) {
-        int v;
-        if (*s >= '0' && *s <= '9')
-            v = *s - '0';
-        else if (*s >= 'a' && *s <= 'f')
-            v = *s - 'a' + 10;
-        else
-            continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            if (n < cap)
-                out[n] = (uint8_t)(hi << 4 | v);
-            n++;
-            hi = -1;
-        }
-    }
-    return n;
-}
-
 static uint8_t *dup_exact(const uint8_t *p, size_t n)
 {
     uint8_t *c = malloc(n ? n : 1);
@@ -89,7 +65,7 @@ static void test_dns(void)
     static uint8_t buf[2048];
     static fsc_dns_query q;
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        size_t n = hex(rows[i].hex, buf, sizeof buf);
+        size_t n = unit_hex(rows[i].hex, buf, sizeof buf);
         uint8_t *m = dup_exact(buf, n);
         fsc_status st = fsc_dns_parse(m, n, &q);
         CHECK(st == rows[i].st, "dns %s: status %s", rows[i].what, fsc_status_name(st));
@@ -117,7 +93,7 @@ static void test_dns(void)
     }
 
     /* names at the 255-byte wire bound: 3 x 63 + 61 fits, 4 x 63 does not */
-    size_t n = hex(DNS_HDR_Q1, buf, sizeof buf);
+    size_t n = unit_hex(DNS_HDR_Q1, buf, sizeof buf);
     size_t labels[2][4] = {{63, 63, 63, 61}, {63, 63, 63, 63}};
     for (int k = 0; k < 2; k++) {
         size_t off = n;
@@ -142,7 +118,7 @@ static void test_dns(void)
     }
 
     /* a long pointer chain, each pointer going back: bounded and fine */
-    size_t off = hex("1234 0100 0001 0000 0000 0000", buf, sizeof buf);
+    size_t off = unit_hex("1234 0100 0001 0000 0000 0000", buf, sizeof buf);
     /* bytes 12..: a root name at 12, then 40 names "x" + pointer to the previous */
     buf[off++] = 0;
     size_t prev = 12;
@@ -305,7 +281,7 @@ static void test_tls(void)
          FSC_EMALFORMED},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        size_t n = hex(bad[i].hex, rec, sizeof rec);
+        size_t n = unit_hex(bad[i].hex, rec, sizeof rec);
         uint8_t *b = dup_exact(rec, n);
         fsc_tls_hello h;
         fsc_status st = fsc_tls_parse_client_hello(b, n, scratch, sizeof scratch, &h);

@@ -6,8 +6,11 @@
 #ifndef FSC_UNIT_H
 #define FSC_UNIT_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "diag.h"
 
 static int unit_n, unit_failed;
 
@@ -30,6 +33,59 @@ static int unit_n, unit_failed;
         CHECK(g_ && strcmp(g_, w_) == 0, "%s: got \"%s\", want \"%s\"", what, \
               g_ ? g_ : "(null)", w_);                                       \
     } while (0)
+
+/* Reads hex digits from s (anything else, such as spaces, is skipped) into
+ * out; returns how many bytes the text holds (which may exceed cap: only cap
+ * are written). For table rows of packet bytes. */
+static inline size_t unit_hex(const char *s, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    int hi = -1;
+    for (; *s; s++) {
+        int v;
+        if (*s >= '0' && *s <= '9')
+            v = *s - '0';
+        else if (*s >= 'a' && *s <= 'f')
+            v = *s - 'a' + 10;
+        else
+            continue;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            if (n < cap)
+                out[n] = (uint8_t)(hi << 4 | v);
+            n++;
+            hi = -1;
+        }
+    }
+    return n;
+}
+
+/* Diagnostics collected from a loader (an fsc_diag_fn), to assert on the
+ * line, column and message of each. */
+#define UNIT_DIAGS_MAX 64
+typedef struct unit_diags {
+    int n, errors, warnings;
+    unsigned long line[UNIT_DIAGS_MAX], col[UNIT_DIAGS_MAX];
+    char msg[UNIT_DIAGS_MAX][200];
+} unit_diags;
+
+static inline void unit_diag_capture(void *ctx, fsc_severity sev, const char *file,
+                                     unsigned long line, unsigned long col, const char *msg)
+{
+    unit_diags *s = ctx;
+    (void)file;
+    if (sev == FSC_SEV_ERROR)
+        s->errors++;
+    else
+        s->warnings++;
+    if (s->n < UNIT_DIAGS_MAX) {
+        s->line[s->n] = line;
+        s->col[s->n] = col;
+        snprintf(s->msg[s->n], sizeof s->msg[0], "%s", msg);
+        s->n++;
+    }
+}
 
 static inline int unit_done(void)
 {
