@@ -23,6 +23,7 @@
 
 #include <hs.h>
 
+#include "arena.h"
 #include "rules.h"
 
 /* Bounds, fixed here so one hostile file cannot exhaust memory or make
@@ -87,7 +88,6 @@ typedef struct fsc_rule_int {
 } fsc_rule_int;
 
 /* Blocks of strings that live as long as the set. */
-typedef struct fsc_arena_block fsc_arena_block;
 
 struct fsc_ruleset {
     fsc_rule_int *rules;
@@ -101,7 +101,7 @@ struct fsc_ruleset {
      * value of that field is then not scanned at all. */
     hs_database_t *db[FSC_F_COUNT];
 
-    fsc_arena_block *arena;
+    fsc_arena arena;
     uint64_t digest;  /* FNV-1a 64 over file names and bytes, load order */
     char version[17];
 };

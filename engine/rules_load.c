@@ -22,30 +22,9 @@
 
 /* ---- the arena: strings that live as long as the set ------------------ */
 
-struct fsc_arena_block {
-    fsc_arena_block *next;
-    size_t used, cap;
-    char data[];
-};
-
 char *fsc_ruleset_strdup(fsc_ruleset *rs, const char *s, size_t len)
 {
-    fsc_arena_block *b = rs->arena;
-    if (!b || b->cap - b->used < len + 1) {
-        size_t cap = len + 1 > 65536 ? len + 1 : 65536;
-        b = malloc(sizeof *b + cap);
-        if (!b)
-            return NULL;
-        b->next = rs->arena;
-        b->used = 0;
-        b->cap = cap;
-        rs->arena = b;
-    }
-    char *p = b->data + b->used;
-    memcpy(p, s, len);
-    p[len] = '\0';
-    b->used += len + 1;
-    return p;
+    return fsc_arena_strndup(&rs->arena, s, len);
 }
 
 /* Grows *arr (of *cap elements of size sz) to hold at least need; false when
@@ -872,11 +851,7 @@ void fsc_ruleset_free(fsc_ruleset *rs)
         return;
     for (int f = 0; f < FSC_F_COUNT; f++)
         hs_free_database(rs->db[f]);
-    while (rs->arena) {
-        fsc_arena_block *next = rs->arena->next;
-        free(rs->arena);
-        rs->arena = next;
-    }
+    fsc_arena_free(&rs->arena);
     free(rs->rules);
     free(rs->conds);
     free(rs->pats);

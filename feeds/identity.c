@@ -19,54 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "timefmt.h"
 
 #define FSC_TIME_MAX INT64_MAX /* an empty end: still held */
 #define CSV_MAX_FIELDS 32
-#define ARENA_BLOCK 65536
-
-/* ---- a string arena: stable pointers, freed all at once ----------------- */
-
-typedef struct arena_block {
-    struct arena_block *next;
-    size_t used, cap;
-    char data[];
-} arena_block;
-
-typedef struct arena {
-    arena_block *head;
-} arena;
-
-static char *arena_strndup(arena *a, const char *s, size_t n)
-{
-    arena_block *b = a->head;
-    if (!b || b->cap - b->used < n + 1) {
-        size_t cap = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
-        b = malloc(sizeof *b + cap);
-        if (!b)
-            return NULL;
-        b->next = a->head;
-        b->used = 0;
-        b->cap = cap;
-        a->head = b;
-    }
-    char *d = b->data + b->used;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    b->used += n + 1;
-    return d;
-}
-
-static void arena_free(arena *a)
-{
-    arena_block *b = a->head;
-    while (b) {
-        arena_block *next = b->next;
-        free(b);
-        b = next;
-    }
-    a->head = NULL;
-}
 
 /* ---- bounded line source: a FILE or a memory buffer --------------------- */
 
@@ -440,7 +397,7 @@ struct fsc_identity {
     size_t nplens4, nplens6;
     uint32_t *subs; /* subscriber -> 1 + its latest-starting row; 0 = empty */
     size_t nsubs;   /* power of two */
-    arena strings;
+    fsc_arena strings;
 };
 
 enum { I_IP, I_START, I_END, I_SUBSCRIBER, I_PRECINCT };
@@ -541,8 +498,8 @@ static fsc_status identity_row(void *tab, loader *ld, const csv_field *f)
         id->rows = nr;
         id->cap = cap;
     }
-    r.holder.subscriber = arena_strndup(&id->strings, f[I_SUBSCRIBER].p, f[I_SUBSCRIBER].len);
-    r.holder.precinct = arena_strndup(&id->strings, f[I_PRECINCT].p, f[I_PRECINCT].len);
+    r.holder.subscriber = fsc_arena_strndup(&id->strings, f[I_SUBSCRIBER].p, f[I_SUBSCRIBER].len);
+    r.holder.precinct = fsc_arena_strndup(&id->strings, f[I_PRECINCT].p, f[I_PRECINCT].len);
     if (!r.holder.subscriber || !r.holder.precinct)
         return FSC_ENOMEM;
     r.line = ld->line;
@@ -706,7 +663,7 @@ void fsc_identity_free(fsc_identity *id)
     free(id->rows);
     free(id->slots);
     free(id->subs);
-    arena_free(&id->strings);
+    fsc_arena_free(&id->strings);
     free(id);
 }
 
@@ -777,7 +734,7 @@ struct fsc_profiles {
     size_t n, cap;
     uint32_t *slots; /* 1 + index into rows; 0 = empty */
     size_t nslots;
-    arena strings;
+    fsc_arena strings;
 };
 
 enum { P_SUBSCRIBER, P_AGE_BAND, P_OCCUPATION, P_GROUP };
@@ -928,9 +885,9 @@ static fsc_status profile_row(void *tab, loader *ld, const csv_field *f)
         p->cap = cap;
     }
     fsc_profile r;
-    r.subscriber = arena_strndup(&p->strings, sub->p, sub->len);
-    r.age_band = arena_strndup(&p->strings, f[P_AGE_BAND].p, f[P_AGE_BAND].len);
-    r.occupation = arena_strndup(&p->strings, f[P_OCCUPATION].p, f[P_OCCUPATION].len);
+    r.subscriber = fsc_arena_strndup(&p->strings, sub->p, sub->len);
+    r.age_band = fsc_arena_strndup(&p->strings, f[P_AGE_BAND].p, f[P_AGE_BAND].len);
+    r.occupation = fsc_arena_strndup(&p->strings, f[P_OCCUPATION].p, f[P_OCCUPATION].len);
     if (!r.subscriber || !r.age_band || !r.occupation)
         return FSC_ENOMEM;
     r.group = g != FSC_GROUP_COUNT ? g : fsc_group_derive(r.age_band, r.occupation);
@@ -991,7 +948,7 @@ void fsc_profiles_free(fsc_profiles *p)
         return;
     free(p->rows);
     free(p->slots);
-    arena_free(&p->strings);
+    fsc_arena_free(&p->strings);
     free(p);
 }
 
