@@ -2,7 +2,8 @@
  *
  * Captures are read in the order given; install events are merged in by
  * time, so evidence reaches the scorer in the order it happened and a replay
- * raises the alerts the live engine would have. */
+ * raises the alerts the live engine would have. With --workers N (N > 1)
+ * frames are spread over N worker threads as `fraudscan run` does. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,81 +15,19 @@
 #include "capture.h"
 #include "cmd.h"
 #include "events.h"
-#include "extract.h"
 #include "identity.h"
+#include "pipeline.h"
 #include "rules.h"
-#include "score.h"
 
 typedef struct replay {
-    fsc_ruleset *rules;
-    fsc_matcher *matcher;
-    fsc_scorer *scorer;
-    fsc_alert_sink *sink;
-    fsc_identity *identity;
-    fsc_profiles *profiles;
+    fsc_pipeline *pipe;
     fsc_event_reader *events;
     fsc_record event;        /* the next event, when have_event */
     int have_event;
-    const fsc_record *cur;   /* the record being matched */
-    fsc_counters counters;
+    fsc_counters counters;   /* feeds, alert outputs, capture errors */
     int input_errors;
     int progress;            /* stderr is a terminal: show a progress line */
 } replay;
-
-/* Who a record is about: the subscriber of an app event, or the holder of
- * the traffic's client address (src; dst for traffic seen the other way).
- * Traffic from an address nobody holds is still evidence: it is kept under
- * "ip:<address>" in precinct "unassigned" so the duty desk can trace it. */
-static void subject_of(replay *r, const fsc_record *rec, fsc_subject *s, char *buf, size_t cap)
-{
-    s->precinct = NULL;
-    s->group = FSC_GROUP_UNKNOWN;
-    if (rec->source == FSC_SRC_APP) {
-        s->subscriber = rec->subscriber;
-        if (r->identity)
-            s->precinct = fsc_identity_precinct(r->identity, rec->subscriber);
-    } else {
-        const fsc_holder *h = NULL;
-        if (r->identity) {
-            h = fsc_identity_lookup(r->identity, &rec->src, rec->ts);
-            if (!h)
-                h = fsc_identity_lookup(r->identity, &rec->dst, rec->ts);
-        }
-        if (h) {
-            s->subscriber = h->subscriber;
-            s->precinct = h->precinct;
-        } else {
-            char a[FSC_ADDR_STRLEN];
-            snprintf(buf, cap, "ip:%s", fsc_addr_format(&rec->src, a));
-            s->subscriber = buf;
-            r->counters.v[FSC_C_UNATTRIBUTED]++;
-            return;
-        }
-    }
-    const fsc_profile *p = r->profiles ? fsc_profiles_get(r->profiles, s->subscriber) : NULL;
-    s->group = p ? p->group : FSC_GROUP_UNKNOWN;
-}
-
-static void on_hit(void *ctx, const fsc_rule *rule, const fsc_value *v)
-{
-    replay *r = ctx;
-    char buf[64];
-    fsc_subject subj;
-    r->counters.v[FSC_C_RULE_HITS]++;
-    subject_of(r, r->cur, &subj, buf, sizeof buf);
-    if (fsc_scorer_add(r->scorer, &subj, rule, v, r->cur) == FSC_ELIMIT)
-        fprintf(stderr, "fraudscan: subscriber table full; evidence for %s dropped\n",
-                subj.subscriber);
-}
-
-static void on_record(void *ctx, const fsc_record *rec)
-{
-    replay *r = ctx;
-    r->counters.v[FSC_C_RECORDS]++;
-    r->cur = rec;
-    if (fsc_match_record(r->matcher, rec, on_hit, r) > 0)
-        fsc_scorer_commit(r->scorer, fsc_alert_sink_emit, r->sink);
-}
 
 static void next_event(replay *r)
 {
@@ -99,7 +38,7 @@ static void next_event(replay *r)
 static void drain_events(replay *r, fsc_time until)
 {
     while (r->have_event && r->event.ts <= until) {
-        on_record(r, &r->event);
+        fsc_pipeline_record(r->pipe, &r->event);
         next_event(r);
     }
 }
@@ -124,7 +63,7 @@ static void show_progress(const fsc_capture *cap, const char *path, uint64_t fra
             path, pct, (double)size / 1e6, (unsigned long long)frames, rate, eta);
 }
 
-static void replay_capture(replay *r, const char *path, fsc_extractor *ex)
+static void replay_capture(replay *r, const char *path)
 {
     char err[512];
     fsc_capture *cap = fsc_capture_open(path, err, sizeof err);
@@ -140,7 +79,7 @@ static void replay_capture(replay *r, const char *path, fsc_extractor *ex)
     double t0 = now_s(), shown = t0;
     while ((st = fsc_capture_next(cap, &fr, err, sizeof err)) == FSC_OK) {
         drain_events(r, fr.ts);
-        fsc_extract_frame(ex, lt, fr.ts, fr.number, fr.data, fr.caplen, on_record, r);
+        fsc_pipeline_frame(r->pipe, lt, fr.ts, fr.number, fr.data, fr.caplen);
         if (r->progress && (fr.number & 4095) == 0 && now_s() - shown >= 0.5) {
             shown = now_s();
             show_progress(cap, path, fr.number, t0);
@@ -169,6 +108,7 @@ static void usage(FILE *f)
             "  --wait-subscribers N  before the first alert, wait for N subscribers (5 s)\n"
             "  --redis HOST:PORT     also append alerts to a Redis stream\n"
             "  --redis-stream KEY    the stream's key (default: fsc:alerts)\n"
+            "  --workers N           worker threads for traffic (default 1: inline)\n"
             "  --quiet               no run summary on stderr\n");
 }
 
@@ -184,6 +124,7 @@ int fsc_cmd_replay(int argc, char **argv)
         {"wait-subscribers", required_argument, NULL, 'w'},
         {"redis", required_argument, NULL, 'R'},
         {"redis-stream", required_argument, NULL, 'S'},
+        {"workers", required_argument, NULL, 'W'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -191,6 +132,7 @@ int fsc_cmd_replay(int argc, char **argv)
     const char *rules_path = "rules", *events_path = NULL, *identity_path = NULL;
     const char *profiles_path = NULL, *alerts_path = NULL;
     fsc_alert_sink_config sc = {0};
+    long workers = 1;
     int quiet = 0, c, rc = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:e:i:p:a:qh", opts, NULL)) != -1) {
@@ -208,6 +150,10 @@ int fsc_cmd_replay(int argc, char **argv)
             sc.wait_subscribers = (int)n;
             break;
         }
+        case 'W':
+            if (fsc_cmd_long("--workers", optarg, 1, 64, &workers) != 0)
+                return 2;
+            break;
         case 'R': sc.redis = optarg; break;
         case 'S': sc.redis_stream = optarg; break;
         case 'q': quiet = 1; break;
@@ -224,20 +170,23 @@ int fsc_cmd_replay(int argc, char **argv)
     replay r;
     memset(&r, 0, sizeof r);
     r.progress = isatty(STDERR_FILENO) && !quiet;
-    fsc_extractor *ex = NULL;
+    fsc_ruleset *rules = NULL;
+    fsc_identity *identity = NULL;
+    fsc_profiles *profiles = NULL;
+    fsc_alert_sink *sink = NULL;
     FILE *alerts_file = NULL;
     fsc_diag diag = {0};
     double t0 = now_s();
 
-    if (fsc_ruleset_load(rules_path, &diag, &r.rules) != FSC_OK) {
+    if (fsc_ruleset_load(rules_path, &diag, &rules) != FSC_OK) {
         fprintf(stderr, "fraudscan replay: rules in %s refused\n", rules_path);
         goto done;
     }
     if (identity_path &&
-        fsc_identity_load(identity_path, &diag, &r.counters, &r.identity) != FSC_OK)
+        fsc_identity_load(identity_path, &diag, &r.counters, &identity) != FSC_OK)
         goto done;
     if (profiles_path &&
-        fsc_profiles_load(profiles_path, &diag, &r.counters, &r.profiles) != FSC_OK)
+        fsc_profiles_load(profiles_path, &diag, &r.counters, &profiles) != FSC_OK)
         goto done;
     if (events_path) {
         r.events = fsc_events_open(events_path, &diag, &r.counters);
@@ -253,43 +202,50 @@ int fsc_cmd_replay(int argc, char **argv)
     }
     sc.out = alerts_file ? alerts_file : stdout;
     char err[512];
-    r.sink = fsc_alert_sink_open(&sc, &r.counters, err, sizeof err);
-    if (!r.sink) {
+    sink = fsc_alert_sink_open(&sc, &r.counters, err, sizeof err);
+    if (!sink) {
         fprintf(stderr, "fraudscan replay: %s\n", err);
         goto done;
     }
-    r.matcher = fsc_matcher_new(r.rules);
-    r.scorer = fsc_scorer_new(NULL, fsc_ruleset_version(r.rules));
-    ex = fsc_extractor_new(NULL);
-    if (!r.matcher || !r.scorer || !ex) {
-        fprintf(stderr, "fraudscan replay: out of memory\n");
+    fsc_pipeline_config pc = {
+        .workers = (int)workers,
+        .identity = identity,
+        .profiles = profiles,
+        .sink = sink,
+    };
+    fsc_ruleset *owned = rules;
+    rules = NULL; /* the pipeline owns it now, whatever happens */
+    if (fsc_pipeline_new(&pc, owned, &r.pipe) != FSC_OK) {
+        fprintf(stderr, "fraudscan replay: cannot start the pipeline (out of memory)\n");
         goto done;
     }
 
     next_event(&r);
     for (int i = optind; i < argc; i++)
-        replay_capture(&r, argv[i], ex);
+        replay_capture(&r, argv[i]);
     drain_events(&r, INT64_MAX);
+    fsc_pipeline_drain(r.pipe);
     rc = r.input_errors ? 1 : 0;
 
     if (!quiet) {
-        fsc_counters_add(&r.counters, fsc_extractor_counters(ex));
+        char version[64];
+        fsc_counters all;
+        fsc_pipeline_counters(r.pipe, &all);
+        fsc_counters_add(&all, &r.counters);
+        fsc_pipeline_ruleset_version(r.pipe, version, sizeof version);
         fprintf(stderr, "fraudscan replay: %d capture%s, %llu alerts in %.2f s (rules %s)\n",
                 argc - optind, argc - optind == 1 ? "" : "s",
-                (unsigned long long)r.counters.v[FSC_C_ALERTS], now_s() - t0,
-                fsc_ruleset_version(r.rules));
-        fsc_counters_print(&r.counters, stderr);
+                (unsigned long long)all.v[FSC_C_ALERTS], now_s() - t0, version);
+        fsc_counters_print(&all, stderr);
     }
 done:
-    fsc_extractor_free(ex);
-    fsc_alert_sink_close(r.sink);
+    fsc_pipeline_free(r.pipe); /* drains and stops the workers first */
+    fsc_alert_sink_close(sink);
     if (alerts_file)
         fclose(alerts_file);
-    fsc_scorer_free(r.scorer);
-    fsc_matcher_free(r.matcher);
     fsc_events_close(r.events);
-    fsc_profiles_free(r.profiles);
-    fsc_identity_free(r.identity);
-    fsc_ruleset_free(r.rules);
+    fsc_profiles_free(profiles);
+    fsc_identity_free(identity);
+    fsc_ruleset_free(rules);
     return rc;
 }

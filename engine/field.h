@@ -13,9 +13,13 @@
 #define FSC_FIELD_LIST(X)                                                    \
     X(FSC_F_DNS_QUERY, "dns.query", true)                                    \
     X(FSC_F_TLS_SNI, "tls.sni", true)                                        \
+    X(FSC_F_TLS_JA3, "tls.ja3", false)                                       \
+    X(FSC_F_TLS_JA4, "tls.ja4", false)                                       \
+    X(FSC_F_QUIC_SNI, "quic.sni", true)                                      \
     X(FSC_F_HTTP_HOST, "http.host", true)                                    \
     X(FSC_F_HTTP_URI, "http.uri", false)                                     \
     X(FSC_F_HTTP_USER_AGENT, "http.user_agent", false)                       \
+    X(FSC_F_HTTP_APK_URL, "http.apk_url", false)                             \
     X(FSC_F_APP_PACKAGE, "app.package", false)                               \
     X(FSC_F_APP_LABEL, "app.label", false)                                   \
     X(FSC_F_APP_CERT_SHA256, "app.cert_sha256", false)                       \

@@ -1,0 +1,608 @@
+/* pipeline.c: reader, workers and the scoring side (see pipeline.h). */
+#include "pipeline.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "extract.h"
+#include "ring.h"
+
+#define DEFAULT_QUEUE (8u << 20)
+#define HIT_QUEUE (1u << 20)
+#define PUBLISH_EVERY 4096     /* frames between counter snapshots */
+#define MAX_RECORD_HITS 64     /* hits of one record buffered by a worker */
+
+/* A frame on its way to a worker. */
+typedef struct frame_msg {
+    fsc_time ts;
+    uint64_t frame;
+    int32_t linktype;
+    uint32_t caplen;
+    uint8_t data[];
+} frame_msg;
+
+/* A rule hit on its way back: what the scorer needs of the record, and a
+ * copy of the evidence value (the frame it points into is gone by then). */
+typedef struct hit_msg {
+    const fsc_rule *rule;
+    fsc_time ts;
+    uint64_t frame;
+    fsc_addr src, dst;
+    uint16_t field;
+    uint8_t end; /* the last hit of its record: commit after it */
+    uint32_t len;
+    char value[];
+} hit_msg;
+
+typedef struct worker {
+    struct fsc_pipeline *p;
+    int index;
+    pthread_t thread;
+    bool started;
+    fsc_extractor *ex;
+    fsc_matcher *matcher;
+    const fsc_ruleset *rules;  /* the set matcher was made for */
+    uint64_t gen;              /* its generation */
+    _Atomic uint64_t acked;    /* generation this worker has moved to */
+    fsc_ring frames, hits;     /* reader -> worker, worker -> reader */
+    _Atomic uint64_t queued;   /* frames handed over (reader) */
+    _Atomic uint64_t done;     /* frames finished (worker) */
+    fsc_counters own;          /* records, rule hits (worker thread) */
+    fsc_counters published;    /* snapshot for other threads, under p->lock */
+    /* hits of the record being matched, sent together so the scorer can
+     * commit once per record */
+    const fsc_record *cur;
+    size_t nhits;
+    struct {
+        const fsc_rule *rule;
+        const fsc_value *v;
+    } pending[MAX_RECORD_HITS];
+} worker;
+
+struct fsc_pipeline {
+    fsc_pipeline_config cfg;
+    int nworkers;               /* 0: inline */
+    worker *w;
+    worker inline_w;            /* the reader's own extractor and matcher */
+    fsc_scorer *scorer;
+    _Atomic bool stop;
+
+    /* rule sets: `rules` is current; `old` waits for every worker to leave */
+    pthread_mutex_t lock;
+    fsc_ruleset *rules, *old, *pending;
+    _Atomic uint64_t gen;
+    char version[64];
+
+    uint64_t frames;            /* handed to workers (reader thread) */
+    fsc_counters reader;        /* reader thread */
+    fsc_counters reader_pub;    /* its snapshot, under lock */
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void pause_briefly(unsigned *spins)
+{
+    if (++*spins < 64) {
+        sched_yield();
+        return;
+    }
+    struct timespec ts = {0, *spins < 1024 ? 20000 : 200000};
+    nanosleep(&ts, NULL);
+}
+
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t be(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* A flow-symmetric hash of the outer addresses (and ports, unless the
+ * packet is a fragment): both directions give the same value. Frames it
+ * cannot read hash to 0, which only costs balance, never correctness of
+ * a stateless parse. */
+static uint64_t flow_hash(int linktype, const uint8_t *d, size_t n)
+{
+    size_t off;
+    unsigned proto;
+    switch (linktype) {
+    case 1: /* Ethernet */
+        if (n < 14)
+            return 0;
+        off = 12;
+        proto = (unsigned)be(d + off, 2);
+        while ((proto == 0x8100 || proto == 0x88a8 || proto == 0x9100) && off + 6 <= n) {
+            off += 4;
+            proto = (unsigned)be(d + off, 2);
+        }
+        off += 2;
+        break;
+    case 113: /* Linux cooked v1 */
+        if (n < 16)
+            return 0;
+        proto = (unsigned)be(d + 14, 2);
+        off = 16;
+        break;
+    case 276: /* Linux cooked v2 */
+        if (n < 20)
+            return 0;
+        proto = (unsigned)be(d, 2);
+        off = 20;
+        break;
+    case 12: case 14: case 101: /* raw IP */
+        if (n < 1)
+            return 0;
+        proto = (d[0] >> 4) == 6 ? 0x86dd : 0x0800;
+        off = 0;
+        break;
+    case 0: case 108: /* BSD null / loopback */
+        if (n < 5)
+            return 0;
+        proto = (d[4] >> 4) == 6 ? 0x86dd : 0x0800;
+        off = 4;
+        break;
+    default:
+        return 0;
+    }
+    uint64_t a = 0, b = 0, pa = 0, pb = 0;
+    unsigned l4 = 0;
+    size_t l4off = 0;
+    bool frag = false;
+    if (proto == 0x0800 && off + 20 <= n) {
+        const uint8_t *ip = d + off;
+        a = be(ip + 12, 4);
+        b = be(ip + 16, 4);
+        frag = (be(ip + 6, 2) & 0x3fff) != 0;
+        l4 = ip[9];
+        l4off = off + (size_t)(ip[0] & 15) * 4;
+    } else if (proto == 0x86dd && off + 40 <= n) {
+        const uint8_t *ip = d + off;
+        a = be(ip + 8, 8) ^ mix(be(ip + 16, 8));
+        b = be(ip + 24, 8) ^ mix(be(ip + 32, 8));
+        l4 = ip[6];
+        frag = l4 == 44;
+        l4off = off + 40;
+    } else {
+        return 0;
+    }
+    if (!frag && (l4 == 6 || l4 == 17) && l4off + 4 <= n) {
+        pa = be(d + l4off, 2);
+        pb = be(d + l4off + 2, 2);
+    }
+    /* order-independent: the same for a->b and b->a */
+    uint64_t x = mix(a ^ (pa << 48)), y = mix(b ^ (pb << 48));
+    return mix((x ^ y) + (x < y ? x : y));
+}
+
+/* ---- the scoring side (reader thread) --------------------------------- */
+
+/* Who a record is about: see docs/architecture.md. Traffic from an address
+ * nobody holds is kept under "ip:<address>" in precinct "unassigned". */
+static void subject_of(fsc_pipeline *p, const fsc_record *rec, fsc_subject *s, char *buf,
+                       size_t cap)
+{
+    s->precinct = NULL;
+    s->group = FSC_GROUP_UNKNOWN;
+    if (rec->source == FSC_SRC_APP) {
+        s->subscriber = rec->subscriber;
+        if (p->cfg.identity)
+            s->precinct = fsc_identity_precinct(p->cfg.identity, rec->subscriber);
+    } else {
+        const fsc_holder *h = NULL;
+        if (p->cfg.identity) {
+            h = fsc_identity_lookup(p->cfg.identity, &rec->src, rec->ts);
+            if (!h)
+                h = fsc_identity_lookup(p->cfg.identity, &rec->dst, rec->ts);
+        }
+        if (!h) {
+            char a[FSC_ADDR_STRLEN];
+            snprintf(buf, cap, "ip:%s", fsc_addr_format(&rec->src, a));
+            s->subscriber = buf;
+            p->reader.v[FSC_C_UNATTRIBUTED]++;
+            return;
+        }
+        s->subscriber = h->subscriber;
+        s->precinct = h->precinct;
+    }
+    const fsc_profile *pr =
+        p->cfg.profiles ? fsc_profiles_get(p->cfg.profiles, s->subscriber) : NULL;
+    s->group = pr ? pr->group : FSC_GROUP_UNKNOWN;
+}
+
+static void score_hit(fsc_pipeline *p, const fsc_rule *rule, const fsc_value *v,
+                      const fsc_record *rec)
+{
+    char buf[64];
+    fsc_subject subj;
+    subject_of(p, rec, &subj, buf, sizeof buf);
+    if (fsc_scorer_add(p->scorer, &subj, rule, v, rec) == FSC_ELIMIT)
+        fprintf(stderr, "fraudscan: subscriber table full; evidence for %s dropped\n",
+                subj.subscriber);
+}
+
+static void commit(fsc_pipeline *p)
+{
+    fsc_scorer_commit(p->scorer, fsc_alert_sink_emit, p->cfg.sink);
+}
+
+/* Scores every hit the workers have queued. */
+static void drain_hits(fsc_pipeline *p)
+{
+    for (int i = 0; i < p->nworkers; i++) {
+        worker *w = &p->w[i];
+        const hit_msg *h;
+        size_t len;
+        while ((h = fsc_ring_peek(&w->hits, &len)) != NULL) {
+            fsc_record rec;
+            memset(&rec, 0, sizeof rec);
+            rec.source = FSC_SRC_TRAFFIC;
+            rec.ts = h->ts;
+            rec.frame = h->frame;
+            rec.src = h->src;
+            rec.dst = h->dst;
+            fsc_value v = {(fsc_field)h->field, h->len, h->value};
+            p->reader.v[FSC_C_RULE_HITS]++;
+            score_hit(p, h->rule, &v, &rec);
+            if (h->end)
+                commit(p);
+            fsc_ring_release(&w->hits);
+        }
+    }
+}
+
+/* ---- matching (worker threads, or the reader when inline) ------------- */
+
+static void collect_hit(void *ctx, const fsc_rule *rule, const fsc_value *v)
+{
+    worker *w = ctx;
+    if (w->nhits < MAX_RECORD_HITS) {
+        w->pending[w->nhits].rule = rule;
+        w->pending[w->nhits].v = v;
+        w->nhits++;
+    }
+}
+
+/* Sends the hits of one record to the scorer: directly when inline, else
+ * through the worker's hit ring (waiting for room: the reader drains it
+ * even while it waits for frame-ring room, so this cannot deadlock). */
+static void flush_hits(worker *w, const fsc_record *rec)
+{
+    fsc_pipeline *p = w->p;
+    for (size_t i = 0; i < w->nhits; i++) {
+        const fsc_value *v = w->pending[i].v;
+        if (p->nworkers == 0) {
+            p->reader.v[FSC_C_RULE_HITS]++;
+            score_hit(p, w->pending[i].rule, v, rec);
+            continue;
+        }
+        uint32_t len = v->len < FSC_EVIDENCE_VALUE_MAX ? v->len : FSC_EVIDENCE_VALUE_MAX;
+        hit_msg *h;
+        unsigned spins = 0;
+        while ((h = fsc_ring_reserve(&w->hits, sizeof *h + len)) == NULL)
+            pause_briefly(&spins);
+        h->rule = w->pending[i].rule;
+        h->ts = rec->ts;
+        h->frame = rec->frame;
+        h->src = rec->src;
+        h->dst = rec->dst;
+        h->field = (uint16_t)v->field;
+        h->end = i + 1 == w->nhits;
+        h->len = len;
+        memcpy(h->value, v->ptr, len);
+        fsc_ring_commit(&w->hits);
+    }
+    if (p->nworkers == 0 && w->nhits)
+        commit(p);
+    w->nhits = 0;
+}
+
+static void on_record(void *ctx, const fsc_record *rec)
+{
+    worker *w = ctx;
+    w->own.v[FSC_C_RECORDS]++;
+    w->nhits = 0;
+    if (fsc_match_record(w->matcher, rec, collect_hit, w) > 0)
+        flush_hits(w, rec);
+}
+
+/* Moves w to the current rule set if it is not on it yet. */
+static bool follow_rules(worker *w)
+{
+    fsc_pipeline *p = w->p;
+    uint64_t g = atomic_load_explicit(&p->gen, memory_order_acquire);
+    if (g == w->gen)
+        return true;
+    pthread_mutex_lock(&p->lock);
+    const fsc_ruleset *rs = p->rules;
+    g = atomic_load_explicit(&p->gen, memory_order_relaxed);
+    pthread_mutex_unlock(&p->lock);
+    fsc_matcher *m = fsc_matcher_new(rs);
+    if (!m)
+        return false; /* keep the old one; try again on the next frame */
+    fsc_matcher_free(w->matcher);
+    w->matcher = m;
+    w->rules = rs;
+    w->gen = g;
+    atomic_store_explicit(&w->acked, g, memory_order_release);
+    return true;
+}
+
+static void publish_counters(fsc_pipeline *p, worker *w)
+{
+    pthread_mutex_lock(&p->lock);
+    w->published = *fsc_extractor_counters(w->ex);
+    fsc_counters_add(&w->published, &w->own);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    fsc_pipeline *p = w->p;
+    unsigned spins = 0;
+    uint64_t since = 0;
+    for (;;) {
+        size_t len;
+        const frame_msg *f = fsc_ring_peek(&w->frames, &len);
+        if (!f) {
+            if (since) {
+                publish_counters(p, w);
+                since = 0;
+            }
+            if (atomic_load(&p->stop))
+                break;
+            follow_rules(w);
+            pause_briefly(&spins);
+            continue;
+        }
+        spins = 0;
+        follow_rules(w);
+        fsc_extract_frame(w->ex, f->linktype, f->ts, f->frame, f->data, f->caplen, on_record, w);
+        fsc_ring_release(&w->frames);
+        atomic_fetch_add_explicit(&w->done, 1, memory_order_release);
+        if (++since == PUBLISH_EVERY) {
+            publish_counters(p, w);
+            since = 0;
+        }
+    }
+    publish_counters(p, w);
+    return NULL;
+}
+
+/* ---- rule-set swaps (reader thread completes them) -------------------- */
+
+static void swap_rules(fsc_pipeline *p)
+{
+    pthread_mutex_lock(&p->lock);
+    /* an earlier swap: free the old set once every worker has left it and
+     * every hit that may point into it has been scored */
+    if (p->old) {
+        uint64_t g = atomic_load(&p->gen);
+        bool all = true;
+        for (int i = 0; i < p->nworkers; i++)
+            all = all && atomic_load_explicit(&p->w[i].acked, memory_order_acquire) == g;
+        if (all) {
+            pthread_mutex_unlock(&p->lock);
+            drain_hits(p);
+            pthread_mutex_lock(&p->lock);
+            fsc_ruleset_free(p->old);
+            p->old = NULL;
+        }
+    }
+    if (p->pending && !p->old) {
+        p->old = p->rules;
+        p->rules = p->pending;
+        p->pending = NULL;
+        snprintf(p->version, sizeof p->version, "%s", fsc_ruleset_version(p->rules));
+        atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
+        if (p->nworkers == 0) {
+            /* inline: the reader moves now, and nothing else holds the set */
+            pthread_mutex_unlock(&p->lock);
+            follow_rules(&p->inline_w);
+            pthread_mutex_lock(&p->lock);
+            fsc_ruleset_free(p->old);
+            p->old = NULL;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+fsc_status fsc_pipeline_reload(fsc_pipeline *p, fsc_ruleset *next)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->pending || p->old) {
+        pthread_mutex_unlock(&p->lock);
+        return FSC_ELIMIT;
+    }
+    p->pending = next;
+    pthread_mutex_unlock(&p->lock);
+    return FSC_OK;
+}
+
+void fsc_pipeline_ruleset_version(fsc_pipeline *p, char *buf, size_t cap)
+{
+    pthread_mutex_lock(&p->lock);
+    snprintf(buf, cap, "%s", p->version);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- the reader's side ------------------------------------------------ */
+
+void fsc_pipeline_frame(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
+                        const uint8_t *data, size_t caplen)
+{
+    if (p->nworkers == 0) {
+        fsc_extract_frame(p->inline_w.ex, linktype, ts, frame, data, caplen, on_record,
+                          &p->inline_w);
+        return;
+    }
+    worker *w = &p->w[flow_hash(linktype, data, caplen) % (uint64_t)p->nworkers];
+    frame_msg *f;
+    unsigned spins = 0;
+    while ((f = fsc_ring_reserve(&w->frames, sizeof *f + caplen)) == NULL) {
+        drain_hits(p); /* a worker waiting on its hit ring must be able to go on */
+        pause_briefly(&spins);
+    }
+    f->ts = ts;
+    f->frame = frame;
+    f->linktype = linktype;
+    f->caplen = (uint32_t)caplen;
+    memcpy(f->data, data, caplen);
+    fsc_ring_commit(&w->frames);
+    atomic_fetch_add_explicit(&w->queued, 1, memory_order_relaxed);
+    if ((++p->frames & 1023) == 0)
+        fsc_pipeline_poll(p);
+}
+
+void fsc_pipeline_record(fsc_pipeline *p, const fsc_record *rec)
+{
+    /* install events are matched here, with the reader's own matcher */
+    on_record(&p->inline_w, rec);
+    if (p->nworkers)
+        drain_hits(p);
+}
+
+void fsc_pipeline_poll(fsc_pipeline *p)
+{
+    drain_hits(p);
+    if (p->pending || p->old)
+        swap_rules(p);
+    pthread_mutex_lock(&p->lock);
+    p->reader_pub = p->reader;
+    fsc_counters_add(&p->reader_pub, &p->inline_w.own);
+    if (p->nworkers == 0)
+        fsc_counters_add(&p->reader_pub, fsc_extractor_counters(p->inline_w.ex));
+    pthread_mutex_unlock(&p->lock);
+}
+
+void fsc_pipeline_drain(fsc_pipeline *p)
+{
+    unsigned spins = 0;
+    for (;;) {
+        drain_hits(p);
+        bool idle = true;
+        for (int i = 0; i < p->nworkers; i++)
+            idle = idle && atomic_load_explicit(&p->w[i].done, memory_order_acquire) ==
+                               atomic_load_explicit(&p->w[i].queued, memory_order_relaxed);
+        if (idle)
+            break;
+        pause_briefly(&spins);
+    }
+    drain_hits(p);
+    fsc_pipeline_poll(p);
+}
+
+void fsc_pipeline_counters(fsc_pipeline *p, fsc_counters *out)
+{
+    pthread_mutex_lock(&p->lock);
+    *out = p->reader_pub;
+    for (int i = 0; i < p->nworkers; i++)
+        fsc_counters_add(out, &p->w[i].published);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- life cycle ------------------------------------------------------- */
+
+static bool worker_init(fsc_pipeline *p, worker *w, int index, size_t qbytes)
+{
+    w->p = p;
+    w->index = index;
+    w->ex = fsc_extractor_new(NULL);
+    w->matcher = fsc_matcher_new(p->rules);
+    w->rules = p->rules;
+    w->gen = 0;
+    atomic_init(&w->acked, 0);
+    atomic_init(&w->queued, 0);
+    atomic_init(&w->done, 0);
+    if (!w->ex || !w->matcher)
+        return false;
+    if (qbytes && (!fsc_ring_init(&w->frames, qbytes) || !fsc_ring_init(&w->hits, HIT_QUEUE)))
+        return false;
+    return true;
+}
+
+static void worker_destroy(worker *w)
+{
+    fsc_extractor_free(w->ex);
+    fsc_matcher_free(w->matcher);
+    fsc_ring_destroy(&w->frames);
+    fsc_ring_destroy(&w->hits);
+}
+
+fsc_status fsc_pipeline_new(const fsc_pipeline_config *cfg, fsc_ruleset *rules,
+                            fsc_pipeline **out)
+{
+    fsc_pipeline *p = calloc(1, sizeof *p);
+    if (!p) {
+        fsc_ruleset_free(rules);
+        return FSC_ENOMEM;
+    }
+    p->cfg = *cfg;
+    p->nworkers = cfg->workers > 1 ? cfg->workers : 0;
+    p->rules = rules;
+    snprintf(p->version, sizeof p->version, "%s", fsc_ruleset_version(rules));
+    pthread_mutex_init(&p->lock, NULL);
+    atomic_init(&p->gen, 0);
+    atomic_init(&p->stop, false);
+    p->scorer = fsc_scorer_new(cfg->score, fsc_ruleset_version(rules));
+    if (!p->scorer || !worker_init(p, &p->inline_w, -1, 0))
+        goto fail;
+    if (p->nworkers) {
+        size_t q = cfg->queue_bytes ? cfg->queue_bytes : DEFAULT_QUEUE;
+        p->w = calloc((size_t)p->nworkers, sizeof *p->w);
+        if (!p->w)
+            goto fail;
+        for (int i = 0; i < p->nworkers; i++)
+            if (!worker_init(p, &p->w[i], i, q))
+                goto fail;
+        for (int i = 0; i < p->nworkers; i++) {
+            if (pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]) != 0)
+                goto fail;
+            p->w[i].started = true;
+        }
+    }
+    *out = p;
+    return FSC_OK;
+fail:
+    fsc_pipeline_free(p);
+    return FSC_ENOMEM;
+}
+
+void fsc_pipeline_free(fsc_pipeline *p)
+{
+    if (!p)
+        return;
+    if (p->w) {
+        fsc_pipeline_drain(p);
+        atomic_store(&p->stop, true);
+        for (int i = 0; i < p->nworkers; i++)
+            if (p->w[i].started)
+                pthread_join(p->w[i].thread, NULL);
+        drain_hits(p);
+        for (int i = 0; i < p->nworkers; i++)
+            worker_destroy(&p->w[i]);
+        free(p->w);
+    }
+    worker_destroy(&p->inline_w);
+    fsc_scorer_free(p->scorer);
+    fsc_ruleset_free(p->rules);
+    fsc_ruleset_free(p->old);
+    fsc_ruleset_free(p->pending);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}

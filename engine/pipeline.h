@@ -1,0 +1,79 @@
+/* pipeline.h: frames and events in, alerts out, on one or more threads.
+ *
+ *   reader thread (the caller)            worker threads (capture.workers)
+ *   fsc_pipeline_frame() --hash-->  ring -> decode, extract, match
+ *        ^                                        |
+ *        | drains hits, attributes them to        | rule hits (with a copy of
+ *        | people, scores, raises alerts  <- ring-+  the evidence value)
+ *   fsc_pipeline_record() (install events: matched and scored here)
+ *
+ * Frames are spread over workers by a flow-symmetric hash of the outer
+ * addresses and ports, so both directions of a flow meet the same worker's
+ * TCP state. With workers <= 1 everything runs inline in the caller's
+ * thread, in input order (replays are then exactly reproducible).
+ *
+ * Scoring stays on one thread: hits are rare next to packets, and one
+ * thread owning the per-subscriber table needs no locks.
+ *
+ * Rule sets are swapped without a pause: fsc_pipeline_reload() may be called
+ * from any thread with a set compiled beside the running one; each worker
+ * moves to it between two frames, and the old set is freed once no worker
+ * and no queued hit refers to it. */
+#ifndef FSC_PIPELINE_H
+#define FSC_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alert.h"
+#include "counters.h"
+#include "identity.h"
+#include "record.h"
+#include "rules.h"
+#include "score.h"
+#include "status.h"
+
+typedef struct fsc_pipeline_config {
+    int workers;               /* <= 1: inline */
+    size_t queue_bytes;        /* per worker frame ring; 0: 8 MiB */
+    fsc_identity *identity;    /* borrowed, may be NULL; outlives the pipeline */
+    fsc_profiles *profiles;    /* borrowed, may be NULL */
+    fsc_alert_sink *sink;      /* borrowed */
+    const fsc_score_config *score; /* NULL: defaults */
+} fsc_pipeline_config;
+
+typedef struct fsc_pipeline fsc_pipeline;
+
+/* Creates the pipeline and starts its workers. Takes ownership of rules
+ * (freed with the pipeline or when replaced). Returns FSC_OK and *out, or
+ * FSC_ENOMEM / FSC_EHYPERSCAN (rules is then freed too). */
+fsc_status fsc_pipeline_new(const fsc_pipeline_config *cfg, fsc_ruleset *rules,
+                            fsc_pipeline **out);
+
+/* Reader thread only. One captured frame; data is copied before return. */
+void fsc_pipeline_frame(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
+                        const uint8_t *data, size_t caplen);
+/* Reader thread only. One record from another feed (install events). */
+void fsc_pipeline_record(fsc_pipeline *p, const fsc_record *rec);
+/* Reader thread only. Scores the hits the workers have queued so far and
+ * completes a pending rule-set swap; call it when the input is idle. */
+void fsc_pipeline_poll(fsc_pipeline *p);
+/* Reader thread only. Waits until every queued frame has been processed and
+ * every hit scored. */
+void fsc_pipeline_drain(fsc_pipeline *p);
+
+/* Any thread. Replaces the rule set with `next` (ownership passes); returns
+ * FSC_OK, or FSC_ELIMIT while an earlier swap is still in progress (next
+ * is then not taken: the caller frees it). */
+fsc_status fsc_pipeline_reload(fsc_pipeline *p, fsc_ruleset *next);
+/* Any thread. The version of the rule set in use. Copied into buf. */
+void fsc_pipeline_ruleset_version(fsc_pipeline *p, char *buf, size_t cap);
+
+/* Any thread. Sums every thread's counters into *out (a snapshot: workers
+ * publish theirs every few thousand frames and when drained). */
+void fsc_pipeline_counters(fsc_pipeline *p, fsc_counters *out);
+
+/* Stops the workers (after draining) and frees everything it owns. */
+void fsc_pipeline_free(fsc_pipeline *p);
+
+#endif

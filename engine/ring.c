@@ -1,0 +1,105 @@
+/* ring.c: SPSC ring (see ring.h).
+ *
+ * Layout of an entry: a uint32 length, 4 bytes of padding, the bytes, then
+ * padding to 8. An entry never wraps: when it does not fit before the end,
+ * the producer writes a WRAP marker and starts again at offset 0. head and
+ * tail count bytes forever (size_t does not overflow in practice); offsets
+ * are taken modulo cap. */
+#include "ring.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HDR 8u
+#define WRAP UINT32_MAX
+
+static size_t align8(size_t n)
+{
+    return (n + 7u) & ~(size_t)7u;
+}
+
+bool fsc_ring_init(fsc_ring *r, size_t cap)
+{
+    size_t c = 4096;
+    while (c < cap)
+        c <<= 1;
+    memset(r, 0, sizeof *r);
+    r->buf = malloc(c);
+    if (!r->buf)
+        return false;
+    r->cap = c;
+    atomic_init(&r->head, 0);
+    atomic_init(&r->tail, 0);
+    return true;
+}
+
+void fsc_ring_destroy(fsc_ring *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+}
+
+void *fsc_ring_reserve(fsc_ring *r, size_t len)
+{
+    size_t need = align8(HDR + len);
+    size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+    size_t pos = head & (r->cap - 1);
+    size_t pad = pos + need > r->cap ? r->cap - pos : 0;
+    if (need > r->cap / 2 || r->cap - (head - tail) < pad + need)
+        return NULL;
+    if (pad) {
+        uint32_t w = WRAP;
+        memcpy(r->buf + pos, &w, sizeof w);
+        /* the marker is written before head moves past it: the consumer
+         * sees it whole, skips to offset 0 and waits there for the entry */
+        head += pad;
+        pos = 0;
+        atomic_store_explicit(&r->head, head, memory_order_release);
+    }
+    uint32_t l = (uint32_t)len;
+    memcpy(r->buf + pos, &l, sizeof l);
+    r->reserved = need;
+    return r->buf + pos + HDR;
+}
+
+void fsc_ring_commit(fsc_ring *r)
+{
+    size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    atomic_store_explicit(&r->head, head + r->reserved, memory_order_release);
+    r->reserved = 0;
+}
+
+const void *fsc_ring_peek(fsc_ring *r, size_t *len)
+{
+    for (;;) {
+        size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+        size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+        if (tail == head)
+            return NULL;
+        size_t pos = tail & (r->cap - 1);
+        uint32_t l;
+        memcpy(&l, r->buf + pos, sizeof l);
+        if (l == WRAP) {
+            atomic_store_explicit(&r->tail, tail + (r->cap - pos), memory_order_release);
+            continue;
+        }
+        *len = l;
+        return r->buf + pos + HDR;
+    }
+}
+
+void fsc_ring_release(fsc_ring *r)
+{
+    size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    size_t pos = tail & (r->cap - 1);
+    uint32_t l;
+    memcpy(&l, r->buf + pos, sizeof l);
+    atomic_store_explicit(&r->tail, tail + align8(HDR + l), memory_order_release);
+}
+
+bool fsc_ring_empty(fsc_ring *r)
+{
+    return atomic_load_explicit(&r->tail, memory_order_acquire) ==
+           atomic_load_explicit(&r->head, memory_order_acquire);
+}

@@ -1,0 +1,42 @@
+/* ring.h: a single-producer, single-consumer ring of variable-size entries.
+ *
+ * One thread writes (reserve, fill, commit), one thread reads (peek, use,
+ * release); no locks, two atomic counters. The capacity is fixed when the
+ * ring is made: a full ring makes the producer wait (it is told NULL), it
+ * never grows. Entries are 8-byte aligned. */
+#ifndef FSC_RING_H
+#define FSC_RING_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fsc_ring {
+    uint8_t *buf;
+    size_t cap;                 /* bytes, a power of two */
+    _Atomic size_t head;        /* bytes ever written (producer) */
+    _Atomic size_t tail;        /* bytes ever released (consumer) */
+    size_t reserved;            /* producer: size of the pending entry */
+} fsc_ring;
+
+/* Makes a ring of at least `cap` bytes (rounded up to a power of two).
+ * Returns false when out of memory. */
+bool fsc_ring_init(fsc_ring *r, size_t cap);
+void fsc_ring_destroy(fsc_ring *r);
+
+/* Producer: room for an entry of len bytes, or NULL when the ring is full
+ * (try again after the consumer has caught up). len must be well under cap.
+ * The entry is invisible to the consumer until fsc_ring_commit(). */
+void *fsc_ring_reserve(fsc_ring *r, size_t len);
+void fsc_ring_commit(fsc_ring *r);
+
+/* Consumer: the oldest entry and its length, or NULL when empty. It stays
+ * valid until fsc_ring_release(). */
+const void *fsc_ring_peek(fsc_ring *r, size_t *len);
+void fsc_ring_release(fsc_ring *r);
+
+/* Either side: true when nothing is queued. */
+bool fsc_ring_empty(fsc_ring *r);
+
+#endif
