@@ -277,15 +277,16 @@ static void collect_hit(void *ctx, const fsc_rule *rule, const fsc_value *v)
     }
 }
 
-/* Sends the hits of one record to the scorer: directly when inline, else
- * through the worker's hit ring (waiting for room: the reader drains it
+/* Sends the hits of one record to the scorer: directly from the reader's
+ * own matcher (inline mode, install events), else through the worker's hit ring (waiting for room: the reader drains it
  * even while it waits for frame-ring room, so this cannot deadlock). */
 static void flush_hits(worker *w, const fsc_record *rec)
 {
     fsc_pipeline *p = w->p;
+    bool direct = w->index < 0; /* the reader's own: score right here */
     for (size_t i = 0; i < w->nhits; i++) {
         const fsc_value *v = w->pending[i].v;
-        if (p->nworkers == 0) {
+        if (direct) {
             p->reader.v[FSC_C_RULE_HITS]++;
             score_hit(p, w->pending[i].rule, v, rec);
             continue;
@@ -306,7 +307,7 @@ static void flush_hits(worker *w, const fsc_record *rec)
         memcpy(h->value, v->ptr, len);
         fsc_ring_commit(&w->hits);
     }
-    if (p->nworkers == 0 && w->nhits)
+    if (direct && w->nhits)
         commit(p);
     w->nhits = 0;
 }
