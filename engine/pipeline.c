@@ -20,6 +20,7 @@
 
 /* A frame on its way to a worker. */
 typedef struct frame_msg {
+    uint64_t seq;       /* order of dispatch, over all workers */
     fsc_time ts;
     uint64_t frame;
     int32_t linktype;
@@ -30,6 +31,7 @@ typedef struct frame_msg {
 /* A rule hit on its way back: what the scorer needs of the record, and a
  * copy of the evidence value (the frame it points into is gone by then). */
 typedef struct hit_msg {
+    uint64_t seq;       /* of the frame it came from */
     const fsc_rule *rule;
     fsc_time ts;
     uint64_t frame;
@@ -53,6 +55,8 @@ typedef struct worker {
     fsc_ring frames, hits;     /* reader -> worker, worker -> reader */
     _Atomic uint64_t queued;   /* frames handed over (reader) */
     _Atomic uint64_t done;     /* frames finished (worker) */
+    _Atomic uint64_t done_seq; /* seq of the last frame finished (worker) */
+    uint64_t cur_seq;          /* seq of the frame being processed (worker) */
     fsc_counters own;          /* records, rule hits (worker thread) */
     fsc_counters published;    /* snapshot for other threads, under p->lock */
     /* hits of the record being matched, sent together so the scorer can
@@ -79,7 +83,7 @@ struct fsc_pipeline {
     _Atomic uint64_t gen;
     char version[64];
 
-    uint64_t frames;            /* handed to workers (reader thread) */
+    uint64_t seq;               /* frames handed to workers (reader thread) */
     fsc_counters reader;        /* reader thread */
     fsc_counters reader_pub;    /* its snapshot, under lock */
 };
@@ -240,28 +244,48 @@ static void commit(fsc_pipeline *p)
     fsc_scorer_commit(p->scorer, fsc_alert_sink_emit, p->cfg.sink);
 }
 
-/* Scores every hit the workers have queued. */
+/* Scores the hits the workers have queued, in the order of the frames they
+ * came from, so that N workers score exactly as one would: a hit is taken
+ * only when every frame dispatched before it is finished (its seq is at or
+ * under the watermark), and the rings are merged by seq. */
 static void drain_hits(fsc_pipeline *p)
 {
+    uint64_t watermark = UINT64_MAX;
     for (int i = 0; i < p->nworkers; i++) {
         worker *w = &p->w[i];
-        const hit_msg *h;
-        size_t len;
-        while ((h = fsc_ring_peek(&w->hits, &len)) != NULL) {
-            fsc_record rec;
-            memset(&rec, 0, sizeof rec);
-            rec.source = FSC_SRC_TRAFFIC;
-            rec.ts = h->ts;
-            rec.frame = h->frame;
-            rec.src = h->src;
-            rec.dst = h->dst;
-            fsc_value v = {(fsc_field)h->field, h->len, h->value};
-            p->reader.v[FSC_C_RULE_HITS]++;
-            score_hit(p, h->rule, &v, &rec);
-            if (h->end)
-                commit(p);
-            fsc_ring_release(&w->hits);
+        uint64_t done = atomic_load_explicit(&w->done, memory_order_acquire);
+        if (done != atomic_load_explicit(&w->queued, memory_order_relaxed)) {
+            uint64_t ds = atomic_load_explicit(&w->done_seq, memory_order_acquire);
+            if (ds < watermark)
+                watermark = ds;
         }
+    }
+    for (;;) {
+        worker *best = NULL;
+        const hit_msg *bh = NULL;
+        for (int i = 0; i < p->nworkers; i++) {
+            size_t len;
+            const hit_msg *h = fsc_ring_peek(&p->w[i].hits, &len);
+            if (h && h->seq <= watermark && (!bh || h->seq < bh->seq)) {
+                bh = h;
+                best = &p->w[i];
+            }
+        }
+        if (!bh)
+            return;
+        fsc_record rec;
+        memset(&rec, 0, sizeof rec);
+        rec.source = FSC_SRC_TRAFFIC;
+        rec.ts = bh->ts;
+        rec.frame = bh->frame;
+        rec.src = bh->src;
+        rec.dst = bh->dst;
+        fsc_value v = {(fsc_field)bh->field, bh->len, bh->value};
+        p->reader.v[FSC_C_RULE_HITS]++;
+        score_hit(p, bh->rule, &v, &rec);
+        if (bh->end)
+            commit(p);
+        fsc_ring_release(&best->hits);
     }
 }
 
@@ -296,6 +320,7 @@ static void flush_hits(worker *w, const fsc_record *rec)
         unsigned spins = 0;
         while ((h = fsc_ring_reserve(&w->hits, sizeof *h + len)) == NULL)
             pause_briefly(&spins);
+        h->seq = w->cur_seq;
         h->rule = w->pending[i].rule;
         h->ts = rec->ts;
         h->frame = rec->frame;
@@ -373,8 +398,10 @@ static void *worker_main(void *arg)
         }
         spins = 0;
         follow_rules(w);
+        w->cur_seq = f->seq;
         fsc_extract_frame(w->ex, f->linktype, f->ts, f->frame, f->data, f->caplen, on_record, w);
         fsc_ring_release(&w->frames);
+        atomic_store_explicit(&w->done_seq, w->cur_seq, memory_order_release);
         atomic_fetch_add_explicit(&w->done, 1, memory_order_release);
         if (++since == PUBLISH_EVERY) {
             publish_counters(p, w);
@@ -459,23 +486,26 @@ void fsc_pipeline_frame(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t fra
         drain_hits(p); /* a worker waiting on its hit ring must be able to go on */
         pause_briefly(&spins);
     }
+    f->seq = ++p->seq;
     f->ts = ts;
     f->frame = frame;
     f->linktype = linktype;
     f->caplen = (uint32_t)caplen;
     memcpy(f->data, data, caplen);
     fsc_ring_commit(&w->frames);
-    atomic_fetch_add_explicit(&w->queued, 1, memory_order_relaxed);
-    if ((++p->frames & 1023) == 0)
+    atomic_fetch_add_explicit(&w->queued, 1, memory_order_release);
+    if ((p->seq & 1023) == 0)
         fsc_pipeline_poll(p);
 }
 
 void fsc_pipeline_record(fsc_pipeline *p, const fsc_record *rec)
 {
+    /* everything captured before this event is scored before it, as it
+     * would be inline; events are rare next to frames, the wait is short */
+    if (p->nworkers)
+        fsc_pipeline_drain(p);
     /* install events are matched here, with the reader's own matcher */
     on_record(&p->inline_w, rec);
-    if (p->nworkers)
-        drain_hits(p);
 }
 
 void fsc_pipeline_poll(fsc_pipeline *p)
@@ -530,6 +560,7 @@ static bool worker_init(fsc_pipeline *p, worker *w, int index, size_t qbytes)
     atomic_init(&w->acked, 0);
     atomic_init(&w->queued, 0);
     atomic_init(&w->done, 0);
+    atomic_init(&w->done_seq, 0);
     if (!w->ex || !w->matcher)
         return false;
     if (qbytes && (!fsc_ring_init(&w->frames, qbytes) || !fsc_ring_init(&w->hits, HIT_QUEUE)))
