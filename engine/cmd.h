@@ -9,6 +9,8 @@ int fsc_cmd_replay(int argc, char **argv);
 int fsc_cmd_extract(int argc, char **argv);
 int fsc_cmd_rules(int argc, char **argv);
 int fsc_cmd_alerts(int argc, char **argv);
+int fsc_cmd_run(int argc, char **argv);
+int fsc_cmd_ctl(int argc, char **argv);
 
 /* Parses s as a whole number in [min, max] for option opt into *out.
  * Returns 0, or -1 after saying on stderr what was wrong. */

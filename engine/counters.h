@@ -15,6 +15,11 @@
     X(FSC_C_PACKETS, "capture.packets")                                      \
     X(FSC_C_BYTES, "capture.bytes")                                          \
     X(FSC_C_CAPTURE_ERRORS, "capture.read_errors")                           \
+    X(FSC_C_KERNEL_RECEIVED, "capture.kernel_received")                      \
+    X(FSC_C_KERNEL_DROPS, "capture.kernel_dropped")                          \
+    X(FSC_C_IFACE_DROPS, "capture.interface_dropped")                        \
+    X(FSC_C_RULES_RELOADS, "rules.reloads")                                  \
+    X(FSC_C_RULES_RELOAD_FAILURES, "rules.reload_failures")                  \
     /* decode anomalies */                                                   \
     X(FSC_C_LINKTYPE_UNSUPPORTED, "decode.linktype_unsupported")             \
     X(FSC_C_ETH_TRUNCATED, "decode.eth_truncated")                           \

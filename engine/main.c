@@ -13,6 +13,7 @@ static const struct {
     {"extract", fsc_cmd_extract, "print the fields the engine extracts from captures"},
     {"rules", fsc_cmd_rules, "check detection rules (rules check PATH)"},
     {"alerts", fsc_cmd_alerts, "follow or format alerts (alerts tail, alerts format)"},
+    {"ctl", fsc_cmd_ctl, "ask a running engine to reload its rules or show its counters"},
 };
 
 static void usage(FILE *f)
