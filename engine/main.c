@@ -9,6 +9,7 @@ static const struct {
     int (*fn)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"run", fsc_cmd_run, "run the engine on a live interface (run -c CONFIG)"},
     {"replay", fsc_cmd_replay, "run the engine over capture files and install events"},
     {"extract", fsc_cmd_extract, "print the fields the engine extracts from captures"},
     {"rules", fsc_cmd_rules, "check detection rules (rules check PATH)"},
