@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -239,6 +240,11 @@ static pcap_t *open_live(const fsc_config *cfg, const char *iface, fsc_diag *dia
     }
     if (rc > 0)
         fprintf(stderr, "fraudscan run: %s: warning: %s\n", iface, pcap_geterr(pc));
+    if (pcap_setnonblock(pc, 1, err) != 0 || pcap_get_selectable_fd(pc) < 0) {
+        fprintf(stderr, "fraudscan run: %s: cannot poll the capture: %s\n", iface, err);
+        pcap_close(pc);
+        return NULL;
+    }
     if (bpf) {
         struct bpf_program prog;
         if (pcap_compile(pc, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
@@ -410,13 +416,18 @@ int fsc_cmd_run(int argc, char **argv)
     time_t last_stats = time(NULL), last_print = last_stats;
     while (!got_stop) {
         if (pc) {
-            int n = pcap_dispatch(pc, 512, on_packet, (u_char *)&lc);
-            if (n == PCAP_ERROR) {
-                fprintf(stderr, "fraudscan run: capture failed: %s\n", pcap_geterr(pc));
-                break;
+            /* our own poll(): libpcap's TPACKET_V3 timeout does not start
+             * before the first packet, and an idle link must still have
+             * its queued hits scored and its reloads completed */
+            struct pollfd pfd = {pcap_get_selectable_fd(pc), POLLIN, 0};
+            if (poll(&pfd, 1, 100) > 0) {
+                int n = pcap_dispatch(pc, 512, on_packet, (u_char *)&lc);
+                if (n == PCAP_ERROR) {
+                    fprintf(stderr, "fraudscan run: capture failed: %s\n", pcap_geterr(pc));
+                    break;
+                }
             }
-            if (n == 0)
-                fsc_pipeline_poll(r.pipe);
+            fsc_pipeline_poll(r.pipe);
         } else {
             fsc_frame fr;
             fsc_status st = fsc_capture_next(file, &fr, err, sizeof err);
