@@ -119,12 +119,21 @@ static void reload(run *r, char *out, size_t cap)
             return;
         }
     }
+    /* answer once the reader has swapped it in (it does so within its
+     * next poll, 100 ms at most when idle) */
+    for (int i = 0; i < 500; i++) {
+        char now[64];
+        fsc_pipeline_ruleset_version(r->pipe, now, sizeof now);
+        if (strcmp(now, version) == 0)
+            break;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
     pthread_mutex_lock(&r->lock);
     r->counters.v[FSC_C_RULES_RELOADS]++;
     r->rules_loaded = time(NULL);
     pthread_mutex_unlock(&r->lock);
-    snprintf(out, cap, "ok: rules %s compiled in %.0f ms; workers move to it between frames\n",
-             version, ms);
+    snprintf(out, cap, "ok: rules %s compiled in %.0f ms and in use\n", version, ms);
     fprintf(stderr, "fraudscan run: %s", out);
     atomic_store(&r->reloading, false);
 }
