@@ -239,9 +239,19 @@ static void score_hit(fsc_pipeline *p, const fsc_rule *rule, const fsc_value *v,
                 subj.subscriber);
 }
 
+/* Alerts carry the version of the rule set in use now (the scorer was made
+ * with the first one and outlives reloads). */
+static void emit_alert(void *ctx, const fsc_alert *a)
+{
+    fsc_pipeline *p = ctx;
+    fsc_alert copy = *a;
+    copy.ruleset_version = p->version;
+    fsc_alert_sink_emit(p->cfg.sink, &copy);
+}
+
 static void commit(fsc_pipeline *p)
 {
-    fsc_scorer_commit(p->scorer, fsc_alert_sink_emit, p->cfg.sink);
+    fsc_scorer_commit(p->scorer, emit_alert, p);
 }
 
 /* Scores the hits the workers have queued, in the order of the frames they

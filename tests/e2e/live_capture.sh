@@ -93,6 +93,8 @@ send
 wait_packets $((2 * frames))
 sleep 0.5
 grep -q '"zz-test-baidu"' "$TMP/live.jsonl" || fail "the reloaded rule never matched"
+v=$(echo "$v_new" | awk '{print $NF}')
+grep '"zz-test-baidu"' "$TMP/live.jsonl" | grep -q "\"ruleset_version\":\"$v\"" || fail "alerts after the reload do not carry the new rule set version $v"
 # SIGHUP reloads too
 kill -HUP "$engine"
 for _ in $(seq 100); do
