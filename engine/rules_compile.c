@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rules_int.h"
 
@@ -21,18 +22,25 @@ const char *fsc_mod_name(fsc_mod m)
     return (unsigned)m < FSC_MOD_COUNT ? mod_names[m] : "?";
 }
 
-static bool is_hash_field(fsc_field f)
-{
-    return f == FSC_F_APP_CERT_SHA256 || f == FSC_F_APP_APK_SHA256;
-}
-
 unsigned fsc_cond_hs_flags(const fsc_cond *c)
 {
     unsigned flags = HS_FLAG_SINGLEMATCH;
     /* host names and hex digests have no meaningful case */
-    if (fsc_field_is_host(c->field) || is_hash_field(c->field))
+    if (fsc_rf_caseless(c->field))
         flags |= HS_FLAG_CASELESS;
     return flags;
+}
+
+fsc_pat_kind fsc_cond_kind(unsigned field, fsc_mod mod)
+{
+    if (fsc_rf_is_ip(field))
+        return FSC_PK_CIDR;
+    /* exact values of any field, and label-aware suffixes of host names,
+     * are one hash probe (per label): the cost does not depend on how many
+     * there are nor on how close a near miss comes */
+    if (mod == FSC_MOD_EXACT || (mod == FSC_MOD_SUFFIX && fsc_rf_is_host(field)))
+        return FSC_PK_DOMAIN;
+    return FSC_PK_HS;
 }
 
 /* Appends s to buf at *at; false when it would not fit with its NUL. */
@@ -73,11 +81,12 @@ bool fsc_pat_expression(const fsc_cond *c, const char *value, size_t len, char *
     case FSC_MOD_SUFFIX:
         /* on host names a suffix is a whole-label suffix: 'example.com'
          * matches 'a.example.com' but never 'badexample.com' */
-        head = fsc_field_is_host(c->field) ? "(?:\\A|\\.)" : "";
+        head = fsc_rf_is_host(c->field) ? "(?:\\A|\\.)" : "";
         tail = "\\z";
         break;
     case FSC_MOD_CONTAINS:
     case FSC_MOD_REGEX:
+    case FSC_MOD_CIDR:
     case FSC_MOD_COUNT:
         break;
     }
@@ -139,7 +148,7 @@ bool fsc_regex_check(const fsc_cond *c, const char *value, char *msg, size_t cap
             snprintf(msg, cap,
                      "The regex can match the empty string, so it would match every "
                      "value of %s; make it require at least one character.",
-                     fsc_field_name(c->field));
+                     fsc_rf_name(c->field));
         else
             snprintf(msg, cap, "Hyperscan cannot compile the regex: %.*s.", msg_len(hm), hm);
         goto done;
@@ -163,7 +172,7 @@ bool fsc_regex_check(const fsc_cond *c, const char *value, char *msg, size_t cap
         snprintf(msg, cap,
                  "The regex matches every value of %s (it matched all of a set of "
                  "unrelated test strings); make it more specific.",
-                 fsc_field_name(c->field));
+                 fsc_rf_name(c->field));
         goto done;
     }
     ok = true;
@@ -186,7 +195,7 @@ static fsc_status compile_field(fsc_ruleset *rs, fsc_field f, fsc_diag *diag,
     for (size_t p = 0; p < rs->npats; p++) {
         const fsc_pat *pat = &rs->pats[p];
         const fsc_cond *c = &rs->conds[pat->cond];
-        if (c->field != f)
+        if (c->field != (unsigned)f || c->kind != FSC_PK_HS)
             continue;
         size_t cap = (size_t)pat->len * 4 + 32;
         char *e = malloc(cap);
@@ -230,21 +239,85 @@ done:
     return st;
 }
 
-fsc_status fsc_ruleset_compile(fsc_ruleset *rs, fsc_diag *diag)
+/* The domain set and the CIDR table: cheap to build, never cached. */
+static fsc_status build_hashed(fsc_ruleset *rs, fsc_diag *diag)
+{
+    size_t nd = 0, nc = 0;
+    for (size_t c = 0; c < rs->nconds; c++) {
+        if (rs->conds[c].kind == FSC_PK_DOMAIN)
+            nd += rs->conds[c].npat;
+        else if (rs->conds[c].kind == FSC_PK_CIDR)
+            nc += rs->conds[c].npat;
+    }
+    if (nd && !(rs->domains = fsc_domainset_new(nd)))
+        return FSC_ENOMEM;
+    if (nc && !(rs->cidrs = fsc_cidr_new()))
+        return FSC_ENOMEM;
+    for (size_t p = 0; p < rs->npats; p++) {
+        const fsc_pat *pat = &rs->pats[p];
+        const fsc_cond *c = &rs->conds[pat->cond];
+        if (c->kind == FSC_PK_DOMAIN) {
+            if (!fsc_domainset_add(rs->domains, c->field, pat->value, pat->len,
+                                   c->mod == FSC_MOD_SUFFIX, fsc_rf_caseless(c->field),
+                                   (uint32_t)p))
+                return FSC_ENOMEM;
+        } else if (c->kind == FSC_PK_CIDR) {
+            fsc_addr net;
+            unsigned plen;
+            if (!fsc_cidr_parse(pat->value, pat->len, &net, &plen)) {
+                fsc_diagf(diag, FSC_SEV_ERROR, pat->loc.file, pat->loc.line, pat->loc.col,
+                          "Not an address or CIDR prefix.");
+                return FSC_ERULE;
+            }
+            if (!fsc_cidr_add(rs->cidrs, c->field == FSC_RF_IP_DST, &net, plen, (uint32_t)p))
+                return FSC_ENOMEM;
+        }
+    }
+    return FSC_OK;
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+fsc_status fsc_ruleset_compile(fsc_ruleset *rs, const char *cache_dir, fsc_diag *diag)
 {
     fsc_status st = FSC_OK;
-    size_t n = rs->npats ? rs->npats : 1;
-    unsigned *ids = calloc(n, sizeof *ids);
-    unsigned *flags = calloc(n, sizeof *flags);
-    char **exprs = calloc(n, sizeof *exprs);
+    double t0 = mono_now();
+    unsigned *ids = NULL, *flags = NULL;
+    char **exprs = NULL;
 
+    st = build_hashed(rs, diag);
+    if (st != FSC_OK)
+        goto done;
+    if (cache_dir && fsc_rules_cache_get(rs, cache_dir)) {
+        rs->from_cache = true;
+        goto sizes;
+    }
+    size_t n = rs->npats ? rs->npats : 1;
+    ids = calloc(n, sizeof *ids);
+    flags = calloc(n, sizeof *flags);
+    exprs = calloc(n, sizeof *exprs);
     if (!ids || !flags || !exprs) {
         st = FSC_ENOMEM;
         goto done;
     }
     for (int f = 0; f < FSC_F_COUNT && st == FSC_OK; f++)
         st = compile_field(rs, (fsc_field)f, diag, ids, exprs, flags);
+    if (st == FSC_OK && cache_dir)
+        fsc_rules_cache_put(rs, cache_dir, diag);
+sizes:
+    rs->db_bytes = 0;
+    for (int f = 0; f < FSC_F_COUNT; f++) {
+        size_t sz = 0;
+        if (rs->db[f] && hs_database_size(rs->db[f], &sz) == HS_SUCCESS)
+            rs->db_bytes += sz;
+    }
 done:
+    rs->compile_seconds = mono_now() - t0;
     free(ids);
     free(flags);
     free(exprs);
