@@ -61,9 +61,12 @@ static void add_value(fsc_scorer *sc, const fsc_subject *who, const fsc_rule *ru
 
 int main(void)
 {
-    fsc_rule dom = {"dom", "domain", 1, FSC_LEVEL_NONE, 1.0, NULL, "t.yaml", 1};
-    fsc_rule app = {"app", "app", 1, FSC_LEVEL_NONE, 1.5, "Stop paying.", "t.yaml", 2};
-    fsc_rule crit = {"crit", "trojan", 8, FSC_LEVEL_CRITICAL, 0.5, NULL, "t.yaml", 3};
+    fsc_rule dom = {.id = "dom", .title = "domain", .fraud_type = 1, .level = FSC_LEVEL_NONE,
+                 .weight = 1.0, .instruction = NULL, .file = "t.yaml", .line = 1};
+    fsc_rule app = {.id = "app", .title = "app", .fraud_type = 1, .level = FSC_LEVEL_NONE,
+                 .weight = 1.5, .instruction = "Stop paying.", .file = "t.yaml", .line = 2};
+    fsc_rule crit = {.id = "crit", .title = "trojan", .fraud_type = 8, .level = FSC_LEVEL_CRITICAL,
+                 .weight = 0.5, .instruction = NULL, .file = "t.yaml", .line = 3};
     fsc_subject general = {"S1", "P1", FSC_GROUP_GENERAL};
     fsc_subject student = {"S2", "P1", FSC_GROUP_STUDENT};
     fsc_time t0 = 1795939200LL * 1000000;
@@ -134,8 +137,10 @@ int main(void)
      * add only the stronger; the weaker is listed with contribution 0 */
     sc = fsc_scorer_new(NULL, "v1");
     seen s5 = {0};
-    fsc_rule strong = {"strong", "s", 2, FSC_LEVEL_NONE, 2.5, NULL, "t.yaml", 4};
-    fsc_rule weak = {"weak", "w", 2, FSC_LEVEL_NONE, 1.5, NULL, "t.yaml", 5};
+    fsc_rule strong = {.id = "strong", .title = "s", .fraud_type = 2, .level = FSC_LEVEL_NONE,
+                 .weight = 2.5, .instruction = NULL, .file = "t.yaml", .line = 4};
+    fsc_rule weak = {.id = "weak", .title = "w", .fraud_type = 2, .level = FSC_LEVEL_NONE,
+                 .weight = 1.5, .instruction = NULL, .file = "t.yaml", .line = 5};
     fsc_subject p5 = {"S5", NULL, FSC_GROUP_ELDERLY}; /* FT02 elderly: 1.2 */
     fsc_value q = {FSC_F_DNS_QUERY, 20, "mt5-global-trade.vip"};
     r = rec_at(t0);
@@ -148,7 +153,8 @@ int main(void)
 
     /* one site is one signal: TLS to another name of the same site within
      * the window adds nothing; a different site adds its weight */
-    fsc_rule tls = {"tls", "t", 2, FSC_LEVEL_NONE, 2.5, NULL, "t.yaml", 6};
+    fsc_rule tls = {.id = "tls", .title = "t", .fraud_type = 2, .level = FSC_LEVEL_NONE,
+                 .weight = 2.5, .instruction = NULL, .file = "t.yaml", .line = 6};
     fsc_value sni = {FSC_F_TLS_SNI, 24, "www.MT5-global-trade.vip"};
     r = rec_at(t0 + MIN);
     add_value(sc, &p5, &tls, &sni, &r, &s5);
