@@ -5,6 +5,8 @@
 #ifndef FSC_CMD_H
 #define FSC_CMD_H
 
+#include "rules.h"
+
 int fsc_cmd_replay(int argc, char **argv);
 int fsc_cmd_extract(int argc, char **argv);
 int fsc_cmd_rules(int argc, char **argv);
@@ -15,5 +17,10 @@ int fsc_cmd_ctl(int argc, char **argv);
 /* Parses s as a whole number in [min, max] for option opt into *out.
  * Returns 0, or -1 after saying on stderr what was wrong. */
 int fsc_cmd_long(const char *opt, const char *s, long min, long max, long *out);
+
+/* Loads the rule set at path through the compiled-database cache: cache is
+ * a directory, NULL for the default (fsc_rules_cache_default), or "none". */
+fsc_status fsc_cmd_load_rules(const char *path, const char *cache, fsc_diag *diag,
+                              fsc_ruleset **out);
 
 #endif

@@ -100,6 +100,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: fraudscan replay [options] [CAPTURE...]\n"
             "  --rules PATH          rule file or directory (default: rules)\n"
+            "  --rules-cache DIR     compiled-rule cache (default ~/.cache/fraudscan; none)\n"
             "  --events FILE         app-install events, JSON lines ('-': stdin)\n"
             "  --identity FILE       IP -> subscriber, precinct (CSV)\n"
             "  --profiles FILE       subscriber -> age band, occupation (CSV)\n"
@@ -116,6 +117,7 @@ int fsc_cmd_replay(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"rules", required_argument, NULL, 'r'},
+        {"rules-cache", required_argument, NULL, 'C'},
         {"events", required_argument, NULL, 'e'},
         {"identity", required_argument, NULL, 'i'},
         {"profiles", required_argument, NULL, 'p'},
@@ -129,7 +131,8 @@ int fsc_cmd_replay(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *rules_path = "rules", *events_path = NULL, *identity_path = NULL;
+    const char *rules_path = "rules", *rules_cache = NULL, *events_path = NULL;
+    const char *identity_path = NULL;
     const char *profiles_path = NULL, *alerts_path = NULL;
     fsc_alert_sink_config sc = {0};
     long workers = 1;
@@ -138,6 +141,7 @@ int fsc_cmd_replay(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "r:e:i:p:a:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rules_path = optarg; break;
+        case 'C': rules_cache = optarg; break;
         case 'e': events_path = optarg; break;
         case 'i': identity_path = optarg; break;
         case 'p': profiles_path = optarg; break;
@@ -178,7 +182,7 @@ int fsc_cmd_replay(int argc, char **argv)
     fsc_diag diag = {0};
     double t0 = now_s();
 
-    if (fsc_ruleset_load(rules_path, &diag, &rules) != FSC_OK) {
+    if (fsc_cmd_load_rules(rules_path, rules_cache, &diag, &rules) != FSC_OK) {
         fprintf(stderr, "fraudscan replay: rules in %s refused\n", rules_path);
         goto done;
     }

@@ -46,6 +46,7 @@ static void on_signal(int sig)
 typedef struct run {
     fsc_pipeline *pipe;
     const char *rules_path;
+    const char *rules_cache;   /* NULL: the default cache directory */
     pthread_mutex_t lock;      /* guards what the control thread reads */
     fsc_counters counters;     /* feeds, outputs, reloads (main thread) */
     struct pcap_stat ps;       /* last libpcap statistics */
@@ -92,7 +93,7 @@ static void reload(run *r, char *out, size_t cap)
     diag_text text = {.len = 0};
     fsc_diag diag = {.fn = diag_to_text, .ctx = &text};
     fsc_ruleset *next = NULL;
-    fsc_status st = fsc_ruleset_load(r->rules_path, &diag, &next);
+    fsc_status st = fsc_cmd_load_rules(r->rules_path, r->rules_cache, &diag, &next);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     pthread_mutex_lock(&r->lock);
@@ -351,7 +352,8 @@ int fsc_cmd_run(int argc, char **argv)
         goto done;
     }
     r.rules_path = fsc_config_str(cfg, "rules.path", "rules");
-    if (fsc_ruleset_load(r.rules_path, &diag, &rules) != FSC_OK) {
+    r.rules_cache = fsc_config_str(cfg, "rules.cache", NULL);
+    if (fsc_cmd_load_rules(r.rules_path, r.rules_cache, &diag, &rules) != FSC_OK) {
         fprintf(stderr, "fraudscan run: rules in %s refused\n", r.rules_path);
         goto done;
     }

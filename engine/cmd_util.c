@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 
@@ -17,4 +18,18 @@ int fsc_cmd_long(const char *opt, const char *s, long min, long max, long *out)
     }
     *out = v;
     return 0;
+}
+
+fsc_status fsc_cmd_load_rules(const char *path, const char *cache, fsc_diag *diag,
+                              fsc_ruleset **out)
+{
+    char dir[4096];
+    if (cache && strcmp(cache, "none") == 0)
+        return fsc_ruleset_load(path, diag, out);
+    if (!cache) {
+        if (!fsc_rules_cache_default(dir, sizeof dir))
+            return fsc_ruleset_load(path, diag, out);
+        cache = dir;
+    }
+    return fsc_ruleset_load_cached(path, cache, diag, out);
 }

@@ -21,6 +21,7 @@ static const struct {
     {"capture.workers", "worker threads (flows hashed symmetrically onto them)"},
     {"capture.queue_packets", "packets queued per worker before the reader waits"},
     {"rules.path", "rule file or directory"},
+    {"rules.cache", "compiled-rule cache directory, or none (default ~/.cache/fraudscan)"},
     {"identity.file", "IP -> subscriber CSV"},
     {"profiles.file", "subscriber profiles CSV"},
     {"events.file", "app-install events, JSON lines"},

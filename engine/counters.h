@@ -85,6 +85,11 @@
     /* matching, scoring, output */                                          \
     X(FSC_C_RECORDS, "match.records")                                        \
     X(FSC_C_RULE_HITS, "match.rule_hits")                                    \
+    X(FSC_C_TEST_RULE_HITS, "match.test_rule_hits")                          \
+    X(FSC_C_SEQUENCE_HITS, "match.sequence_rules_completed")                 \
+    X(FSC_C_SEQUENCE_STEPS_DROPPED, "match.sequence_steps_after_reload")     \
+    X(FSC_C_SEQUENCE_EVICTIONS, "match.sequence_subscribers_evicted")        \
+    X(FSC_C_SEQUENCE_PROGRESS_DROPPED, "match.sequence_progress_dropped")    \
     X(FSC_C_ALERTS, "alert.emitted")                                         \
     X(FSC_C_ALERT_PUBLISH_ERRORS, "alert.publish_errors")                    \
     X(FSC_C_ALERT_REDIS_ERRORS, "alert.redis_errors")

@@ -12,11 +12,16 @@
 
 #include "extract.h"
 #include "ring.h"
+#include "sequence.h"
 
 #define DEFAULT_QUEUE (8u << 20)
 #define HIT_QUEUE (1u << 20)
 #define PUBLISH_EVERY 4096     /* frames between counter snapshots */
-#define MAX_RECORD_HITS 64     /* hits of one record buffered by a worker */
+#define MAX_RECORD_HITS 64     /* hits and steps of one record buffered */
+
+/* What a record produced: a rule hit, or a step of a sequence rule (which
+ * only the scoring side, knowing whose record it is, can advance). */
+enum { HIT, STEP };
 
 /* A frame on its way to a worker. */
 typedef struct frame_msg {
@@ -32,7 +37,10 @@ typedef struct frame_msg {
  * copy of the evidence value (the frame it points into is gone by then). */
 typedef struct hit_msg {
     uint64_t seq;       /* of the frame it came from */
+    uint64_t gen;       /* rule-set generation of `rule` */
     const fsc_rule *rule;
+    uint32_t step;      /* kind STEP: which step of the sequence rule */
+    uint8_t kind;       /* HIT or STEP */
     fsc_time ts;
     uint64_t frame;
     fsc_addr src, dst;
@@ -64,9 +72,12 @@ typedef struct worker {
     const fsc_record *cur;
     size_t nhits;
     struct {
+        int kind;
         const fsc_rule *rule;
+        unsigned step;
         const fsc_value *v;
     } pending[MAX_RECORD_HITS];
+    fsc_step steps[MAX_RECORD_HITS];
 } worker;
 
 struct fsc_pipeline {
@@ -84,6 +95,9 @@ struct fsc_pipeline {
     char version[64];
 
     uint64_t seq;               /* frames handed to workers (reader thread) */
+    fsc_seq *seqs;              /* sequence progress for the current set */
+    uint64_t seq_gen;           /* the generation seqs was made for */
+    uint64_t test_hits_logged;
     fsc_counters reader;        /* reader thread */
     fsc_counters reader_pub;    /* its snapshot, under lock */
 };
@@ -228,15 +242,58 @@ static void subject_of(fsc_pipeline *p, const fsc_record *rec, fsc_subject *s, c
     s->group = pr ? pr->group : FSC_GROUP_UNKNOWN;
 }
 
-static void score_hit(fsc_pipeline *p, const fsc_rule *rule, const fsc_value *v,
-                      const fsc_record *rec)
+static void score_subject(fsc_pipeline *p, const fsc_subject *subj, const fsc_rule *rule,
+                          const fsc_value *v, const fsc_record *rec)
+{
+    p->reader.v[FSC_C_RULE_HITS]++;
+    if (rule->status == FSC_RULE_TEST) {
+        /* test rules are seen, never scored: their analysts read this */
+        p->reader.v[FSC_C_TEST_RULE_HITS]++;
+        if (p->test_hits_logged++ < 100)
+            fprintf(stderr, "fraudscan: test rule %s matched %s %.*s (%s)\n", rule->id,
+                    fsc_field_name(v->field), (int)(v->len < 200 ? v->len : 200), v->ptr,
+                    subj->subscriber);
+        return;
+    }
+    if (fsc_scorer_add(p->scorer, subj, rule, v, rec) == FSC_ELIMIT)
+        fprintf(stderr, "fraudscan: subscriber table full; evidence for %s dropped\n",
+                subj->subscriber);
+}
+
+typedef struct seq_ctx {
+    fsc_pipeline *p;
+    const fsc_subject *subj;
+    const fsc_record *rec;
+} seq_ctx;
+
+/* A sequence rule completed: scored like any hit. */
+static void seq_hit(void *ctx, const fsc_rule *rule, const fsc_value *v)
+{
+    seq_ctx *c = ctx;
+    c->p->reader.v[FSC_C_SEQUENCE_HITS]++;
+    score_subject(c->p, c->subj, rule, v, c->rec);
+}
+
+/* One hit or step of record rec, on the scoring side. gen is the rule-set
+ * generation the matcher that found it was on: steps of another
+ * generation than the sequence tracker's cannot be followed (a reload
+ * restarts sequences) and are counted. */
+static void score_item(fsc_pipeline *p, int kind, const fsc_rule *rule, unsigned step,
+                       uint64_t gen, const fsc_value *v, const fsc_record *rec)
 {
     char buf[64];
     fsc_subject subj;
     subject_of(p, rec, &subj, buf, sizeof buf);
-    if (fsc_scorer_add(p->scorer, &subj, rule, v, rec) == FSC_ELIMIT)
-        fprintf(stderr, "fraudscan: subscriber table full; evidence for %s dropped\n",
-                subj.subscriber);
+    if (kind == HIT) {
+        score_subject(p, &subj, rule, v, rec);
+        return;
+    }
+    if (gen != p->seq_gen || !p->seqs) {
+        p->reader.v[FSC_C_SEQUENCE_STEPS_DROPPED]++;
+        return;
+    }
+    seq_ctx c = {p, &subj, rec};
+    fsc_seq_step(p->seqs, rule, step, subj.subscriber, rec->ts, v, seq_hit, &c);
 }
 
 /* Alerts carry the version of the rule set in use now (the scorer was made
@@ -291,8 +348,7 @@ static void drain_hits(fsc_pipeline *p)
         rec.src = bh->src;
         rec.dst = bh->dst;
         fsc_value v = {(fsc_field)bh->field, bh->len, bh->value};
-        p->reader.v[FSC_C_RULE_HITS]++;
-        score_hit(p, bh->rule, &v, &rec);
+        score_item(p, bh->kind, bh->rule, bh->step, bh->gen, &v, &rec);
         if (bh->end)
             commit(p);
         fsc_ring_release(&best->hits);
@@ -305,24 +361,27 @@ static void collect_hit(void *ctx, const fsc_rule *rule, const fsc_value *v)
 {
     worker *w = ctx;
     if (w->nhits < MAX_RECORD_HITS) {
+        w->pending[w->nhits].kind = HIT;
         w->pending[w->nhits].rule = rule;
+        w->pending[w->nhits].step = 0;
         w->pending[w->nhits].v = v;
         w->nhits++;
     }
 }
 
-/* Sends the hits of one record to the scorer: directly from the reader's
- * own matcher (inline mode, install events), else through the worker's hit ring (waiting for room: the reader drains it
+/* Sends the hits and steps of one record to the scoring side: directly
+ * from the reader's own matcher (inline mode, install events), else
+ * through the worker's hit ring (waiting for room: the reader drains it
  * even while it waits for frame-ring room, so this cannot deadlock). */
 static void flush_hits(worker *w, const fsc_record *rec)
 {
     fsc_pipeline *p = w->p;
-    bool direct = w->index < 0; /* the reader's own: score right here */
+    bool direct = w->index < 0;
     for (size_t i = 0; i < w->nhits; i++) {
         const fsc_value *v = w->pending[i].v;
         if (direct) {
-            p->reader.v[FSC_C_RULE_HITS]++;
-            score_hit(p, w->pending[i].rule, v, rec);
+            score_item(p, w->pending[i].kind, w->pending[i].rule, w->pending[i].step, w->gen,
+                       v, rec);
             continue;
         }
         uint32_t len = v->len < FSC_EVIDENCE_VALUE_MAX ? v->len : FSC_EVIDENCE_VALUE_MAX;
@@ -331,6 +390,9 @@ static void flush_hits(worker *w, const fsc_record *rec)
         while ((h = fsc_ring_reserve(&w->hits, sizeof *h + len)) == NULL)
             pause_briefly(&spins);
         h->seq = w->cur_seq;
+        h->gen = w->gen;
+        h->kind = (uint8_t)w->pending[i].kind;
+        h->step = w->pending[i].step;
         h->rule = w->pending[i].rule;
         h->ts = rec->ts;
         h->frame = rec->frame;
@@ -352,7 +414,16 @@ static void on_record(void *ctx, const fsc_record *rec)
     worker *w = ctx;
     w->own.v[FSC_C_RECORDS]++;
     w->nhits = 0;
-    if (fsc_match_record(w->matcher, rec, collect_hit, w) > 0)
+    fsc_match_record(w->matcher, rec, collect_hit, w);
+    size_t n = fsc_match_steps(w->matcher, rec, w->steps, MAX_RECORD_HITS);
+    for (size_t i = 0; i < n && i < MAX_RECORD_HITS && w->nhits < MAX_RECORD_HITS; i++) {
+        w->pending[w->nhits].kind = STEP;
+        w->pending[w->nhits].rule = w->steps[i].rule;
+        w->pending[w->nhits].step = w->steps[i].step;
+        w->pending[w->nhits].v = w->steps[i].v;
+        w->nhits++;
+    }
+    if (w->nhits)
         flush_hits(w, rec);
 }
 
@@ -447,12 +518,20 @@ static void swap_rules(fsc_pipeline *p)
         p->rules = p->pending;
         p->pending = NULL;
         snprintf(p->version, sizeof p->version, "%s", fsc_ruleset_version(p->rules));
-        atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
+        uint64_t g = atomic_fetch_add_explicit(&p->gen, 1, memory_order_release) + 1;
+        pthread_mutex_unlock(&p->lock);
+        /* the reader's own matcher (install events, inline traffic) and the
+         * sequence tracker move now; sequences restart with the new set */
+        follow_rules(&p->inline_w);
+        fsc_seq *seqs = fsc_seq_new(p->rules, 0);
+        if (seqs) {
+            fsc_seq_free(p->seqs);
+            p->seqs = seqs;
+            p->seq_gen = g;
+        }
+        pthread_mutex_lock(&p->lock);
         if (p->nworkers == 0) {
-            /* inline: the reader moves now, and nothing else holds the set */
-            pthread_mutex_unlock(&p->lock);
-            follow_rules(&p->inline_w);
-            pthread_mutex_lock(&p->lock);
+            /* inline: nothing else holds the old set */
             fsc_ruleset_free(p->old);
             p->old = NULL;
         }
@@ -523,6 +602,8 @@ void fsc_pipeline_poll(fsc_pipeline *p)
     drain_hits(p);
     if (p->pending || p->old)
         swap_rules(p);
+    p->reader.v[FSC_C_SEQUENCE_EVICTIONS] = fsc_seq_evictions(p->seqs);
+    p->reader.v[FSC_C_SEQUENCE_PROGRESS_DROPPED] = fsc_seq_dropped(p->seqs);
     pthread_mutex_lock(&p->lock);
     p->reader_pub = p->reader;
     fsc_counters_add(&p->reader_pub, &p->inline_w.own);
@@ -602,7 +683,8 @@ fsc_status fsc_pipeline_new(const fsc_pipeline_config *cfg, fsc_ruleset *rules,
     atomic_init(&p->gen, 0);
     atomic_init(&p->stop, false);
     p->scorer = fsc_scorer_new(cfg->score, fsc_ruleset_version(rules));
-    if (!p->scorer || !worker_init(p, &p->inline_w, -1, 0))
+    p->seqs = fsc_seq_new(rules, 0);
+    if (!p->scorer || !p->seqs || !worker_init(p, &p->inline_w, -1, 0))
         goto fail;
     if (p->nworkers) {
         size_t q = cfg->queue_bytes ? cfg->queue_bytes : DEFAULT_QUEUE;
@@ -641,6 +723,7 @@ void fsc_pipeline_free(fsc_pipeline *p)
         free(p->w);
     }
     worker_destroy(&p->inline_w);
+    fsc_seq_free(p->seqs);
     fsc_scorer_free(p->scorer);
     fsc_ruleset_free(p->rules);
     fsc_ruleset_free(p->old);
