@@ -225,10 +225,12 @@ int fsc_cmd_replay(int argc, char **argv)
     }
 
     next_event(&r);
+    double t_in = now_s(); /* input, without loading rules and tables */
     for (int i = optind; i < argc; i++)
         replay_capture(&r, argv[i]);
     drain_events(&r, INT64_MAX);
     fsc_pipeline_drain(r.pipe);
+    double t_in_end = now_s();
     rc = r.input_errors ? 1 : 0;
 
     if (!quiet) {
@@ -240,6 +242,11 @@ int fsc_cmd_replay(int argc, char **argv)
         fprintf(stderr, "fraudscan replay: %d capture%s, %llu alerts in %.2f s (rules %s)\n",
                 argc - optind, argc - optind == 1 ? "" : "s",
                 (unsigned long long)all.v[FSC_C_ALERTS], now_s() - t0, version);
+        double el = t_in_end - t_in;
+        fprintf(stderr, "fraudscan replay: input %llu frames in %.3f s: %.0f frames/s, %.2f Gbit/s\n",
+                (unsigned long long)all.v[FSC_C_PACKETS], el,
+                el > 0 ? (double)all.v[FSC_C_PACKETS] / el : 0.0,
+                el > 0 ? (double)all.v[FSC_C_BYTES] * 8 / el / 1e9 : 0.0);
         fsc_counters_print(&all, stderr);
     }
 done:
