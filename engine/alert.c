@@ -58,6 +58,8 @@ static void gen_evidence(yajl_gen g, const fsc_evidence *e)
     gen_kv(g, "value", e->value);
     gen_time(g, "ts", e->ts);
     gen_num(g, "contribution", e->contribution);
+    gen_num(g, "weight", e->weight);
+    gen_kv(g, "signal", fsc_signal_name(e->kind));
     if (e->source == FSC_SRC_TRAFFIC) {
         gen_kv(g, "src", fsc_addr_format(&e->src, a));
         gen_kv(g, "dst", fsc_addr_format(&e->dst, a));
@@ -92,6 +94,8 @@ fsc_status fsc_alert_to_json(const fsc_alert *a, char **out, size_t *len)
     gen_kv(g, "fraud_type_name", fsc_fraud_type_name(a->fraud_type));
     gen_kv(g, "instruction", a->instruction);
     gen_kv(g, "ruleset_version", a->ruleset_version);
+    gen_kv(g, "model_version", a->model_version ? a->model_version : "");
+    gen_num(g, "prior", a->prior);
     gen_str(g, "evidence");
     yajl_gen_array_open(g);
     for (size_t i = 0; i < a->nevidence; i++)

@@ -16,8 +16,10 @@
 #include "cmd.h"
 #include "events.h"
 #include "identity.h"
+#include "model.h"
 #include "pipeline.h"
 #include "rules.h"
+#include "state.h"
 
 typedef struct replay {
     fsc_pipeline *pipe;
@@ -27,7 +29,44 @@ typedef struct replay {
     fsc_counters counters;   /* feeds, alert outputs, capture errors */
     int input_errors;
     int progress;            /* stderr is a terminal: show a progress line */
+    fsc_scorer *scorer;      /* the pipeline's (score config `created`) */
+    fsc_identity *identity;  /* borrowed, for app events' subjects */
+    fsc_profiles *profiles;
 } replay;
+
+/* An app event's subject: the subscriber it names, their precinct and
+ * victim group, as the pipeline attributes install events. */
+static void app_subject(replay *r, const fsc_record *rec, fsc_subject *s)
+{
+    s->subscriber = rec->subscriber;
+    s->precinct = r->identity ? fsc_identity_precinct(r->identity, rec->subscriber) : NULL;
+    const fsc_profile *p = r->profiles ? fsc_profiles_get(r->profiles, rec->subscriber) : NULL;
+    s->group = p ? p->group : FSC_GROUP_UNKNOWN;
+}
+
+/* What the scorer needs of an app event besides its rule hits: an
+ * officer's disposition (which is not matched at all), and the runtime
+ * signals combination boosts look for. Returns 1 when the event is used
+ * up (a disposition). */
+static int score_event(replay *r, const fsc_record *rec)
+{
+    if (!r->scorer)
+        return 0;
+    const fsc_event_meta *m = fsc_events_meta(r->events);
+    fsc_subject subj;
+    app_subject(r, rec, &subj);
+    if (strcmp(rec->event, "disposition") == 0) {
+        int ft = strcmp(m->fraud_type, "all") == 0
+                     ? 0
+                     : fsc_fraud_type_parse(m->fraud_type, strlen(m->fraud_type));
+        int d = fsc_disposition_parse(m->disposition, strlen(m->disposition));
+        if (d >= 0)
+            fsc_scorer_dispose(r->scorer, &subj, ft, (fsc_disposition)d, rec->ts);
+        return 1;
+    }
+    fsc_scorer_observe(r->scorer, &subj, rec, m->installer);
+    return 0;
+}
 
 static void next_event(replay *r)
 {
@@ -38,7 +77,8 @@ static void next_event(replay *r)
 static void drain_events(replay *r, fsc_time until)
 {
     while (r->have_event && r->event.ts <= until) {
-        fsc_pipeline_record(r->pipe, &r->event);
+        if (!score_event(r, &r->event))
+            fsc_pipeline_record(r->pipe, &r->event);
         next_event(r);
     }
 }
@@ -110,6 +150,15 @@ static void usage(FILE *f)
             "  --redis HOST:PORT     also append alerts to a Redis stream\n"
             "  --redis-stream KEY    the stream's key (default: fsc:alerts)\n"
             "  --workers N           worker threads for traffic (default 1: inline)\n"
+            "  --model FILE          scoring model (default: RULES/../models/default.yaml)\n"
+            "  --state FILE          snapshot of the scorer: restored on start, written at exit\n"
+            "  --snapshot-interval S also write the snapshot every S seconds\n"
+            "  --state-redis ADDRS   people's state in Redis: HOST:PORT, or a cluster seed\n"
+            "                        list HOST:PORT,HOST:PORT,...\n"
+            "  --state-redis-prefix P  key prefix (default fsc:s; keys P:{SUBSCRIBER})\n"
+            "  --follow              follow --events like tail -F (rotation survives)\n"
+            "  --dead-letter FILE    append bad event lines here as JSON\n"
+            "  --max-skew S          refuse events S seconds off the feed's clock (172800)\n"
             "  --quiet               no run summary on stderr\n");
 }
 
@@ -127,6 +176,14 @@ int fsc_cmd_replay(int argc, char **argv)
         {"redis", required_argument, NULL, 'R'},
         {"redis-stream", required_argument, NULL, 'S'},
         {"workers", required_argument, NULL, 'W'},
+        {"model", required_argument, NULL, 'M'},
+        {"state", required_argument, NULL, 1001},
+        {"snapshot-interval", required_argument, NULL, 1002},
+        {"state-redis", required_argument, NULL, 1003},
+        {"follow", no_argument, NULL, 1004},
+        {"dead-letter", required_argument, NULL, 1005},
+        {"max-skew", required_argument, NULL, 1006},
+        {"state-redis-prefix", required_argument, NULL, 1007},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -136,6 +193,10 @@ int fsc_cmd_replay(int argc, char **argv)
     const char *profiles_path = NULL, *alerts_path = NULL;
     fsc_alert_sink_config sc = {0};
     long workers = 1;
+    const char *model_path = NULL, *state_path = NULL, *state_redis = NULL;
+    const char *state_prefix = NULL;
+    long snapshot_interval = 0, max_skew = 2 * 86400;
+    fsc_events_options eo = {0};
     int quiet = 0, c, rc = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:e:i:p:a:qh", opts, NULL)) != -1) {
@@ -156,6 +217,20 @@ int fsc_cmd_replay(int argc, char **argv)
         }
         case 'W':
             if (fsc_cmd_long("--workers", optarg, 1, 64, &workers) != 0)
+                return 2;
+            break;
+        case 'M': model_path = optarg; break;
+        case 1001: state_path = optarg; break;
+        case 1002:
+            if (fsc_cmd_long("--snapshot-interval", optarg, 1, 86400, &snapshot_interval) != 0)
+                return 2;
+            break;
+        case 1003: state_redis = optarg; break;
+        case 1004: eo.follow = true; break;
+        case 1005: eo.dead_letter = optarg; break;
+        case 1007: state_prefix = optarg; break;
+        case 1006:
+            if (fsc_cmd_long("--max-skew", optarg, 0, 10L * 365 * 86400, &max_skew) != 0)
                 return 2;
             break;
         case 'R': sc.redis = optarg; break;
@@ -181,6 +256,9 @@ int fsc_cmd_replay(int argc, char **argv)
     FILE *alerts_file = NULL;
     fsc_diag diag = {0};
     double t0 = now_s();
+    fsc_model *model = NULL;
+    fsc_state_store *store = NULL;
+    char mpath[4096];
 
     if (fsc_cmd_load_rules(rules_path, rules_cache, &diag, &rules) != FSC_OK) {
         fprintf(stderr, "fraudscan replay: rules in %s refused\n", rules_path);
@@ -192,8 +270,29 @@ int fsc_cmd_replay(int argc, char **argv)
     if (profiles_path &&
         fsc_profiles_load(profiles_path, &diag, &r.counters, &profiles) != FSC_OK)
         goto done;
+    if (!model_path)
+        model_path = fsc_model_default_path(rules_path, mpath, sizeof mpath);
+    if (model_path && fsc_model_load(model_path, &diag, &model) != FSC_OK) {
+        fprintf(stderr, "fraudscan replay: model %s refused\n", model_path);
+        goto done;
+    }
+    if (!model_path && !quiet)
+        fprintf(stderr, "fraudscan replay: no model file beside %s; using the built-in model\n",
+                rules_path);
+    if (state_redis) {
+        char serr[512];
+        store = fsc_state_redis_open(state_redis, state_prefix, 0, &r.counters, serr,
+                                     sizeof serr);
+        if (!store) {
+            fprintf(stderr, "fraudscan replay: --state-redis: %s\n", serr);
+            goto done;
+        }
+    }
+    r.identity = identity;
+    r.profiles = profiles;
+    eo.max_skew = (fsc_time)max_skew * 1000000;
     if (events_path) {
-        r.events = fsc_events_open(events_path, &diag, &r.counters);
+        r.events = fsc_events_open_ex(events_path, &eo, &diag, &r.counters);
         if (!r.events)
             goto done;
     }
@@ -211,11 +310,20 @@ int fsc_cmd_replay(int argc, char **argv)
         fprintf(stderr, "fraudscan replay: %s\n", err);
         goto done;
     }
+    fsc_score_config scfg = {
+        .model = model,
+        .counters = &r.counters,
+        .store = store,
+        .state_path = state_path,
+        .snapshot_interval = (int)snapshot_interval,
+        .created = &r.scorer,
+    };
     fsc_pipeline_config pc = {
         .workers = (int)workers,
         .identity = identity,
         .profiles = profiles,
         .sink = sink,
+        .score = &scfg,
     };
     fsc_ruleset *owned = rules;
     rules = NULL; /* the pipeline owns it now, whatever happens */
@@ -251,6 +359,8 @@ int fsc_cmd_replay(int argc, char **argv)
     }
 done:
     fsc_pipeline_free(r.pipe); /* drains and stops the workers first */
+    fsc_state_redis_close(store);
+    fsc_model_free(model);
     fsc_alert_sink_close(sink);
     if (alerts_file)
         fclose(alerts_file);

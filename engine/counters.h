@@ -53,6 +53,14 @@
     X(FSC_C_FRAG_BAD, "decode.fragment_invalid")                             \
     X(FSC_C_FRAG_TIMEOUT, "decode.fragments_timed_out")                      \
     X(FSC_C_FRAG_TABLE_FULL, "decode.fragment_table_full")                   \
+    X(FSC_C_MPLS_TRUNCATED, "decode.mpls_truncated")                         \
+    X(FSC_C_MPLS_PAYLOAD_OTHER, "decode.mpls_payload_other")                 \
+    X(FSC_C_VXLAN_TRUNCATED, "decode.vxlan_truncated")                       \
+    X(FSC_C_GENEVE_TRUNCATED, "decode.geneve_truncated")                     \
+    X(FSC_C_GENEVE_UNSUPPORTED, "decode.geneve_unsupported")                 \
+    X(FSC_C_GTPU_TRUNCATED, "decode.gtpu_truncated")                         \
+    X(FSC_C_GTPU_MALFORMED, "decode.gtpu_malformed")                         \
+    X(FSC_C_GTPU_NOT_GPDU, "decode.gtpu_signalling")                         \
     /* flows / reassembly */                                                 \
     X(FSC_C_FLOWS_CREATED, "flow.created")                                   \
     X(FSC_C_FLOWS_EVICTED, "flow.evicted")                                   \
@@ -63,6 +71,8 @@
     X(FSC_C_FLOWS_TIMED_OUT, "flow.timed_out")                               \
     X(FSC_C_REASM_GAPS_EXCEEDED, "flow.reassembly_gaps_exceeded")            \
     X(FSC_C_REASM_COMPLETED, "flow.pdus_reassembled")                        \
+    X(FSC_C_FLOWS_FROM_SYN, "flow.created_at_syn")                           \
+    X(FSC_C_REASM_PDU_REPEATED, "flow.retransmitted_pdus_ignored")           \
     /* field parsers */                                                      \
     X(FSC_C_DNS_QUERIES, "dns.queries")                                      \
     X(FSC_C_DNS_MALFORMED, "dns.malformed")                                  \
@@ -73,15 +83,35 @@
     X(FSC_C_TLS_TOO_LARGE, "tls.client_hello_too_large")                     \
     X(FSC_C_TLS_CLIENT_HELLOS, "tls.client_hellos")                          \
     X(FSC_C_TLS_MALFORMED, "tls.malformed")                                  \
+    X(FSC_C_TLS_FINGERPRINT_BAD, "tls.fingerprint_unreadable")               \
     X(FSC_C_HTTP_REQUESTS, "http.requests")                                  \
     X(FSC_C_HTTP_MALFORMED, "http.malformed")                                \
     X(FSC_C_HTTP_HOST_TOO_LONG, "http.host_too_long")                        \
+    X(FSC_C_HTTP_APK_URLS, "http.apk_urls")                                  \
+    X(FSC_C_HTTP_RESPONSES, "http.responses")                                \
+    X(FSC_C_HTTP_URL_TOO_LONG, "http.url_too_long")                          \
+    /* QUIC Initial packets */                                               \
+    X(FSC_C_QUIC_INITIALS, "quic.client_initials")                           \
+    X(FSC_C_QUIC_CLIENT_HELLOS, "quic.client_hellos")                        \
+    X(FSC_C_QUIC_MALFORMED, "quic.malformed")                                \
+    X(FSC_C_QUIC_DECRYPT_FAILED, "quic.decrypt_failed")                      \
+    X(FSC_C_QUIC_CRYPTO_EXCEEDED, "quic.crypto_buffer_exceeded")             \
+    X(FSC_C_QUIC_CONNS_EVICTED, "quic.connections_evicted")                  \
+    X(FSC_C_QUIC_REPEATED, "quic.retransmitted_initials_ignored")            \
     /* feeds */                                                              \
     X(FSC_C_EVENTS, "events.read")                                           \
     X(FSC_C_EVENTS_BAD, "events.bad_lines")                                  \
     X(FSC_C_IDENTITY_BAD, "identity.bad_rows")                               \
     X(FSC_C_PROFILES_BAD, "profiles.bad_rows")                               \
     X(FSC_C_UNATTRIBUTED, "score.unattributed_evidence")                     \
+    X(FSC_C_EVENTS_FUTURE, "events.ts_too_far_ahead")                        \
+    X(FSC_C_EVENTS_PAST, "events.ts_too_far_behind")                         \
+    X(FSC_C_EVENTS_DEAD_LETTER, "events.dead_lettered")                      \
+    X(FSC_C_EVENTS_ROTATED, "events.file_rotations")                         \
+    X(FSC_C_EVENTS_DISPOSITIONS, "events.dispositions")                      \
+    X(FSC_C_RADIUS_RECORDS, "identity.radius_records")                       \
+    X(FSC_C_RADIUS_BAD, "identity.radius_bad_records")                       \
+    X(FSC_C_PROFILES_UNKNOWN, "profiles.unknown_subscriber")                 \
     /* matching, scoring, output */                                          \
     X(FSC_C_RECORDS, "match.records")                                        \
     X(FSC_C_RULE_HITS, "match.rule_hits")                                    \
@@ -90,6 +120,20 @@
     X(FSC_C_SEQUENCE_STEPS_DROPPED, "match.sequence_steps_after_reload")     \
     X(FSC_C_SEQUENCE_EVICTIONS, "match.sequence_subscribers_evicted")        \
     X(FSC_C_SEQUENCE_PROGRESS_DROPPED, "match.sequence_progress_dropped")    \
+    X(FSC_C_SCORE_TABLE_FULL, "score.table_full")                            \
+    X(FSC_C_SCORE_CLOCK_SKEW, "score.clock_skew_refused")                    \
+    X(FSC_C_SCORE_SUPPRESSED, "score.alerts_suppressed")                     \
+    X(FSC_C_SCORE_COOLDOWN, "score.alerts_refired_after_cooldown")           \
+    X(FSC_C_SCORE_BOOSTS, "score.boosts")                                    \
+    X(FSC_C_SCORE_EXPIRED, "score.expired_subscribers")                      \
+    X(FSC_C_SCORE_TEXT_FULL, "score.text_table_full")                        \
+    X(FSC_C_STATE_RESTORED, "state.restored_subscribers")                    \
+    X(FSC_C_STATE_DROPPED, "state.dropped_on_restore")                       \
+    X(FSC_C_STATE_SNAPSHOTS, "state.snapshots")                              \
+    X(FSC_C_STATE_REDIS_OPS, "state.redis_commits")                          \
+    X(FSC_C_STATE_REDIS_CONFLICTS, "state.redis_conflicts")                  \
+    X(FSC_C_STATE_REDIS_REDIRECTS, "state.redis_redirects")                  \
+    X(FSC_C_STATE_REDIS_ERRORS, "state.redis_errors")                        \
     X(FSC_C_ALERTS, "alert.emitted")                                         \
     X(FSC_C_ALERT_PUBLISH_ERRORS, "alert.publish_errors")                    \
     X(FSC_C_ALERT_REDIS_ERRORS, "alert.redis_errors")

@@ -15,6 +15,7 @@ static const struct {
     {"rules", fsc_cmd_rules, "check detection rules (rules check PATH)"},
     {"alerts", fsc_cmd_alerts, "follow or format alerts (alerts tail, alerts format)"},
     {"ctl", fsc_cmd_ctl, "ask a running engine to reload its rules or show its counters"},
+    {"model", fsc_cmd_model, "check a scoring model, or fit one to outcomes (model check|fit)"},
 };
 
 static void usage(FILE *f)

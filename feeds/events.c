@@ -18,8 +18,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <yajl/yajl_parse.h>
+#include <zmq.h>
 
+#include "fraud_type.h"
 #include "timefmt.h"
 
 /* ---- the keys we know: one row each ------------------------------------ */
@@ -37,6 +41,8 @@ typedef enum key_id {
     K_APK,
     K_INSTALLER,
     K_PERMISSIONS,
+    K_FRAUD_TYPE,
+    K_DISPOSITION,
 } key_id;
 
 typedef enum key_kind {
@@ -71,13 +77,17 @@ static const struct {
     {KEY("apk_sha256"), K_APK, KIND_STRING, DEST_VALUE, FSC_F_APP_APK_SHA256, true},
     {KEY("installer"), K_INSTALLER, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
     {KEY("permissions"), K_PERMISSIONS, KIND_STRING_LIST, DEST_VALUE, FSC_F_APP_PERMISSIONS, false},
+    {KEY("fraud_type"), K_FRAUD_TYPE, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
+    {KEY("disposition"), K_DISPOSITION, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
+#define K_FRAUD_TYPE_ROW (NKEYS - 2)
+#define K_DISPOSITION_ROW (NKEYS - 1)
 
 /* The event kinds the feed may carry; record.event points at these. */
 static const char *const event_names[] = {
     "install", "update", "uninstall", "accessibility_enabled", "screen_share_started",
-    "app_opened",
+    "app_opened", "disposition",
 };
 
 static const char perm_prefix[] = "android.permission.";
@@ -341,6 +351,8 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
             return fail(c, FSC_ELIMIT, tok_col(c), "more than %d values", FSC_RECORD_MAX_VALUES);
         break;
     case K_VERSION: if (c->meta) c->meta->version = p; break;
+    case K_FRAUD_TYPE: if (c->meta) c->meta->fraud_type = p; break;
+    case K_DISPOSITION: if (c->meta) c->meta->disposition = p; break;
     default:
         if (plen > 0 && !add_value(c, keys[k].field, p, plen))
             return fail(c, FSC_ELIMIT, tok_col(c), "more than %d values", FSC_RECORD_MAX_VALUES);
@@ -461,6 +473,34 @@ static void yajl_message(pctx *c)
         yajl_free_error(c->h, m);
 }
 
+/* An officer's disposition needs both keys, with values we know: a wrong
+ * one silently ignored would leave a person alerted who was cleared. */
+static void check_disposition(pctx *c)
+{
+    fsc_event_meta m0 = {0};
+    const fsc_event_meta *m = c->meta ? c->meta : &m0;
+    const char *ft = m->fraud_type, *d = m->disposition;
+    if (!c->meta) {
+        /* no meta to read them from: the keys' presence is still checked */
+        if (!(c->seen & (1u << K_FRAUD_TYPE_ROW)) || !(c->seen & (1u << K_DISPOSITION_ROW)))
+            fail(c, FSC_EMALFORMED, c->obj_col,
+                 "a disposition needs \"fraud_type\" and \"disposition\"");
+        return;
+    }
+    if (!ft || !d) {
+        fail(c, FSC_EMALFORMED, c->obj_col, "a disposition needs \"fraud_type\" and \"disposition\"");
+        return;
+    }
+    if (strcmp(ft, "all") != 0 && !fsc_fraud_type_parse(ft, strlen(ft))) {
+        fail(c, FSC_EMALFORMED, c->obj_col, "unknown \"fraud_type\" \"%.20s\" (FT01..FT13 or all)", ft);
+        return;
+    }
+    if (strcmp(d, "confirmed_safe") != 0 && strcmp(d, "confirmed_fraud") != 0 &&
+        strcmp(d, "false_alarm") != 0)
+        fail(c, FSC_EMALFORMED, c->obj_col,
+             "unknown \"disposition\" \"%.30s\" (confirmed_safe, confirmed_fraud, false_alarm)", d);
+}
+
 fsc_status fsc_event_parse_ex(const char *buf, size_t len, fsc_record *rec,
                               fsc_event_meta *meta, char *store, size_t storecap,
                               char *err, size_t errcap, unsigned long *errcol)
@@ -514,6 +554,8 @@ fsc_status fsc_event_parse_ex(const char *buf, size_t len, fsc_record *rec,
             fail(&c, FSC_EMALFORMED, c.obj_col, "missing \"ts\"");
         } else if (!rec->subscriber) {
             fail(&c, FSC_EMALFORMED, c.obj_col, "missing \"subscriber\"");
+        } else if (strcmp(rec->event, "disposition") == 0) {
+            check_disposition(&c);
         }
     }
     yajl_free(c.h);
@@ -559,8 +601,10 @@ struct fsc_event_reader {
     FILE *f;
     bool is_stdin;
     char *path;          /* for diagnostics; "-" shows as "<stdin>" */
+    char *open_path;     /* what to reopen after a rotation */
     fsc_diag *diag;
     fsc_counters *counters;
+    fsc_events_options opt;
     unsigned long lineno;
     bool eof;
     char *rbuf;          /* RBUF_SIZE bytes read ahead from f */
@@ -569,26 +613,92 @@ struct fsc_event_reader {
     size_t linelen;
     char *store;         /* STORE_SIZE bytes: strings of the current record */
     fsc_event_meta meta;
+    FILE *dead;          /* dead-letter file, or NULL */
+    void *zctx, *zsock;  /* zmq: a PULL socket instead of f */
+    fsc_time high;       /* latest event time accepted; 0: none yet */
+    dev_t dev;           /* the file we have open, to notice a rotation */
+    ino_t ino;
+    off_t offset;
 };
 
-fsc_event_reader *fsc_events_open(const char *path, fsc_diag *diag, fsc_counters *counters)
+static fsc_time wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (fsc_time)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int open_file(fsc_event_reader *r)
+{
+    r->f = fopen(r->open_path, "rb");
+    if (!r->f)
+        return -1;
+    struct stat st;
+    if (fstat(fileno(r->f), &st) == 0) {
+        r->dev = st.st_dev;
+        r->ino = st.st_ino;
+    }
+    r->offset = 0;
+    r->eof = false;
+    return 0;
+}
+
+static int open_zmq(fsc_event_reader *r, const char *endpoint)
+{
+    r->zctx = zmq_ctx_new();
+    r->zsock = r->zctx ? zmq_socket(r->zctx, ZMQ_PULL) : NULL;
+    if (!r->zsock)
+        return -1;
+    int hwm = 1000000;
+    zmq_setsockopt(r->zsock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    /* "tcp://0.0.0.0:5557" or an address with a port we own: bind; otherwise the
+     * producers bind and we connect ("connect:tcp://host:port") */
+    if (strncmp(endpoint, "connect:", 8) == 0)
+        return zmq_connect(r->zsock, endpoint + 8);
+    return zmq_bind(r->zsock, endpoint);
+}
+
+fsc_event_reader *fsc_events_open_ex(const char *path, const fsc_events_options *opt,
+                                     fsc_diag *diag, fsc_counters *counters)
 {
     fsc_event_reader *r = calloc(1, sizeof *r);
     if (!r)
         goto fail;
     r->diag = diag;
     r->counters = counters;
+    if (opt)
+        r->opt = *opt;
     r->is_stdin = strcmp(path, "-") == 0;
+    bool zmq = strncmp(path, "zmq:", 4) == 0;
     r->path = strdup(r->is_stdin ? "<stdin>" : path);
+    r->open_path = strdup(path);
     r->rbuf = malloc(RBUF_SIZE);
     r->line = malloc(FSC_EVENTS_LINE_MAX);
     r->store = malloc(STORE_SIZE);
-    if (!r->path || !r->rbuf || !r->line || !r->store) {
+    if (!r->path || !r->open_path || !r->rbuf || !r->line || !r->store) {
         fsc_diagf(diag, FSC_SEV_ERROR, path, 0, 0, "out of memory");
         goto fail;
     }
-    r->f = r->is_stdin ? stdin : fopen(path, "rb");
-    if (!r->f) {
+    if (r->opt.dead_letter) {
+        r->dead = fopen(r->opt.dead_letter, "a");
+        if (!r->dead) {
+            fsc_diagf(diag, FSC_SEV_ERROR, r->opt.dead_letter, 0, 0, "cannot open: %s",
+                      strerror(errno));
+            goto fail;
+        }
+    }
+    if (zmq) {
+        if (open_zmq(r, path + 4) != 0) {
+            fsc_diagf(diag, FSC_SEV_ERROR, path, 0, 0, "cannot open a ZeroMQ PULL socket: %s",
+                      zmq_strerror(zmq_errno()));
+            goto fail;
+        }
+        return r;
+    }
+    if (r->is_stdin) {
+        r->f = stdin;
+        r->opt.follow = false; /* stdin ends when its writer closes it */
+    } else if (open_file(r) != 0) {
         fsc_diagf(diag, FSC_SEV_ERROR, path, 0, 0, "cannot open: %s", strerror(errno));
         goto fail;
     }
@@ -598,13 +708,25 @@ fail:
     return NULL;
 }
 
+fsc_event_reader *fsc_events_open(const char *path, fsc_diag *diag, fsc_counters *counters)
+{
+    return fsc_events_open_ex(path, NULL, diag, counters);
+}
+
 void fsc_events_close(fsc_event_reader *r)
 {
     if (!r)
         return;
     if (r->f && !r->is_stdin)
         fclose(r->f);
+    if (r->dead)
+        fclose(r->dead);
+    if (r->zsock)
+        zmq_close(r->zsock);
+    if (r->zctx)
+        zmq_ctx_term(r->zctx);
     free(r->path);
+    free(r->open_path);
     free(r->rbuf);
     free(r->line);
     free(r->store);
@@ -616,23 +738,96 @@ const fsc_event_meta *fsc_events_meta(const fsc_event_reader *r)
     return &r->meta;
 }
 
+static bool stopping(const fsc_event_reader *r)
+{
+    return r->opt.stop && *r->opt.stop;
+}
+
+/* Follow mode at the end of the file: has it been rotated (a new file under
+ * the name) or truncated? Then reopen and read the new one from its start;
+ * else wait a little for more. Returns false when asked to stop. */
+static bool wait_for_more(fsc_event_reader *r)
+{
+    struct stat st;
+    if (stat(r->open_path, &st) == 0 && (st.st_dev != r->dev || st.st_ino != r->ino)) {
+        /* what is still in the old file was read: it was at its end */
+        FILE *old = r->f;
+        if (open_file(r) == 0) {
+            fclose(old);
+            r->rpos = r->rlen = 0;
+            if (r->counters)
+                r->counters->v[FSC_C_EVENTS_ROTATED]++;
+            return true;
+        }
+        r->f = old;
+    } else if (stat(r->open_path, &st) == 0 && st.st_size < r->offset) {
+        rewind(r->f); /* copytruncate-style rotation */
+        r->offset = 0;
+        r->rpos = r->rlen = 0;
+        if (r->counters)
+            r->counters->v[FSC_C_EVENTS_ROTATED]++;
+        return true;
+    }
+    struct timespec ts = {0, 20 * 1000000};
+    nanosleep(&ts, NULL);
+    clearerr(r->f);
+    return !stopping(r);
+}
+
+/* One ZeroMQ message is one line (a trailing newline is dropped). */
+static fsc_status read_msg(fsc_event_reader *r, bool *too_long)
+{
+    *too_long = false;
+    for (;;) {
+        if (stopping(r))
+            return FSC_EOF;
+        zmq_pollitem_t it = {r->zsock, 0, ZMQ_POLLIN, 0};
+        int n = zmq_poll(&it, 1, 100);
+        if (n < 0 && zmq_errno() != EINTR)
+            return FSC_EIO;
+        if (n <= 0)
+            continue;
+        int got = zmq_recv(r->zsock, r->line, FSC_EVENTS_LINE_MAX, ZMQ_DONTWAIT);
+        if (got < 0)
+            continue;
+        size_t len = (size_t)got;
+        if (len > FSC_EVENTS_LINE_MAX) {
+            *too_long = true;
+            len = FSC_EVENTS_LINE_MAX;
+        }
+        while (len > 0 && r->line[len - 1] == '\n')
+            len--;
+        r->linelen = len;
+        return FSC_OK;
+    }
+}
+
 /* Reads one line into r->line. *too_long is set when it did not fit; its
- * bytes beyond the bound are consumed and dropped, never buffered. */
+ * bytes beyond the bound are consumed and dropped, never buffered. In
+ * follow mode the end of the file is not the end of the feed. */
 static fsc_status read_line(fsc_event_reader *r, bool *too_long)
 {
+    if (r->zsock)
+        return read_msg(r, too_long);
     bool any = false;
     r->linelen = 0;
     *too_long = false;
     for (;;) {
         if (r->rpos == r->rlen) {
-            if (r->eof)
+            if (r->eof && !r->opt.follow)
                 return any ? FSC_OK : FSC_EOF;
             r->rpos = 0;
             r->rlen = fread(r->rbuf, 1, RBUF_SIZE, r->f);
+            r->offset += (off_t)r->rlen;
             if (r->rlen == 0) {
                 if (ferror(r->f))
                     return FSC_EIO;
                 r->eof = true;
+                if (r->opt.follow) {
+                    /* a partial last line waits for the rest of it */
+                    if (!wait_for_more(r))
+                        return any ? FSC_OK : FSC_EOF;
+                }
                 continue;
             }
         }
@@ -660,6 +855,80 @@ static void count(fsc_event_reader *r, fsc_counter_id id)
         r->counters->v[id]++;
 }
 
+/* The bad line as JSON, so a person or a script can fix and resend it:
+ * {"feed":..,"line":N,"column":C,"reason":..,"text":..}. Bytes that are
+ * not printable ASCII are written as \u00XX (the text is evidence of what
+ * arrived, not a faithful re-encoding). */
+static void dead_letter(fsc_event_reader *r, unsigned long col, const char *reason,
+                        const char *p, size_t n)
+{
+    if (!r->dead)
+        return;
+    FILE *f = r->dead;
+    fputs("{\"feed\":\"", f);
+    for (const char *q = r->path; *q; q++)
+        fprintf(f, (*q == '"' || *q == '\\') ? "\\%c" : "%c", *q);
+    fprintf(f, "\",\"line\":%lu,\"column\":%lu,\"reason\":\"", r->lineno, col);
+    for (const char *q = reason; *q; q++) {
+        unsigned char ch = (unsigned char)*q;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20 || ch >= 0x7f)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputs("\",\"text\":\"", f);
+    if (n > 4096)
+        n = 4096;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20 || ch >= 0x7f)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputs("\"}\n", f);
+    fflush(f);
+    count(r, FSC_C_EVENTS_DEAD_LETTER);
+}
+
+/* Reports a bad line: where, why, counted, dead-lettered. */
+static void bad_line(fsc_event_reader *r, unsigned long col, const char *msg, const char *p,
+                     size_t n)
+{
+    fsc_diagf(r->diag, FSC_SEV_ERROR, r->path, r->lineno, col, "%s; line skipped", msg);
+    count(r, FSC_C_EVENTS_BAD);
+    dead_letter(r, col, msg, p, n);
+}
+
+/* Time sanity: an event far ahead of the feed (or, live, of the wall
+ * clock) or far behind what the feed has already delivered is refused: a
+ * phone with a wrong clock must not decay or age out everyone's evidence.
+ * The first event of a file is trusted (a replay of old data is old). */
+static const char *time_problem(fsc_event_reader *r, fsc_time ts, fsc_counter_id *which)
+{
+    fsc_time skew = r->opt.max_skew;
+    if (skew <= 0)
+        return NULL;
+    bool live = r->opt.follow || r->zsock;
+    if (live && ts > wall_now() + skew) {
+        *which = FSC_C_EVENTS_FUTURE;
+        return "\"ts\" is more than max skew ahead of this machine's clock";
+    }
+    if (r->high && ts > r->high + skew) {
+        *which = FSC_C_EVENTS_FUTURE;
+        return "\"ts\" is more than max skew ahead of the feed's latest event";
+    }
+    if (r->high && ts < r->high - skew) {
+        *which = FSC_C_EVENTS_PAST;
+        return "\"ts\" is more than max skew behind the feed's latest event";
+    }
+    return NULL;
+}
+
 fsc_status fsc_events_next(fsc_event_reader *r, fsc_record *rec)
 {
     for (;;) {
@@ -674,9 +943,9 @@ fsc_status fsc_events_next(fsc_event_reader *r, fsc_record *rec)
             return st;
         r->lineno++;
         if (too_long) {
-            fsc_diagf(r->diag, FSC_SEV_ERROR, r->path, r->lineno, FSC_EVENTS_LINE_MAX + 1,
-                      "line longer than %d bytes; skipped", FSC_EVENTS_LINE_MAX);
-            count(r, FSC_C_EVENTS_BAD);
+            char msg[64];
+            snprintf(msg, sizeof msg, "line longer than %d bytes", FSC_EVENTS_LINE_MAX);
+            bad_line(r, FSC_EVENTS_LINE_MAX + 1, msg, r->line, r->linelen);
             continue;
         }
         const char *p = r->line;
@@ -704,17 +973,26 @@ fsc_status fsc_events_next(fsc_event_reader *r, fsc_record *rec)
             return FSC_ENOMEM;
         }
         if (st != FSC_OK) {
-            fsc_diagf(r->diag, FSC_SEV_ERROR, r->path, r->lineno, col ? col + skipped : 0,
-                      "%s; line skipped", msg);
-            count(r, FSC_C_EVENTS_BAD);
+            bad_line(r, col ? col + skipped : 0, msg, p, n);
             continue;
         }
+        fsc_counter_id which;
+        const char *tp = time_problem(r, rec->ts, &which);
+        if (tp) {
+            count(r, which);
+            bad_line(r, 0, tp, p, n);
+            continue;
+        }
+        if (rec->ts > r->high)
+            r->high = rec->ts;
         if (r->meta.dropped_permissions)
             fsc_diagf(r->diag, FSC_SEV_WARNING, r->path, r->lineno, 0,
                       "%zu repeated or excess permissions not kept (at most %d per event)",
                       r->meta.dropped_permissions, MAX_PERMISSIONS);
         rec->line = r->lineno;
         count(r, FSC_C_EVENTS);
+        if (strcmp(rec->event, "disposition") == 0)
+            count(r, FSC_C_EVENTS_DISPOSITIONS);
         return FSC_OK;
     }
 }

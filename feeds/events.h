@@ -10,6 +10,8 @@
 #ifndef FSC_EVENTS_H
 #define FSC_EVENTS_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "counters.h"
@@ -24,6 +26,28 @@ typedef struct fsc_event_reader fsc_event_reader;
  * events.bad_lines are counted there. diag must outlive the reader. */
 fsc_event_reader *fsc_events_open(const char *path, fsc_diag *diag, fsc_counters *counters);
 void fsc_events_close(fsc_event_reader *r);
+
+/* How a feed is read (fsc_events_open_ex). Zero means the default. */
+typedef struct fsc_events_options {
+    bool follow;               /* at the end of a file wait for more, as
+                                * tail -F: a rotated (renamed, new file under
+                                * the name) or truncated file is reopened and
+                                * read from its start; stdin is never followed */
+    const char *dead_letter;   /* bad lines are appended here, one JSON object
+                                * each: feed, line, column, reason, text */
+    fsc_time max_skew;         /* an event this far ahead of the feed's latest
+                                * (or, when live, of the wall clock), or behind
+                                * the feed's latest, is a bad line; 0: no check
+                                * (replay uses 2 days) */
+    volatile sig_atomic_t *stop; /* follow / ZeroMQ: return FSC_EOF once set */
+} fsc_events_options;
+
+/* As fsc_events_open, with options. `path` may also be "zmq:ENDPOINT": a
+ * ZeroMQ PULL socket bound to ENDPOINT ("zmq:tcp://127.0.0.1:5557"), or
+ * connected with "zmq:connect:ENDPOINT"; each message is one line, numbered
+ * from 1 in arrival order. */
+fsc_event_reader *fsc_events_open_ex(const char *path, const fsc_events_options *opt,
+                                     fsc_diag *diag, fsc_counters *counters);
 
 /* Reads the next good event into *rec (source FSC_SRC_APP; subscriber,
  * event, line, ts and app.* values set), skipping and reporting bad lines.
@@ -53,6 +77,9 @@ typedef struct fsc_event_meta {
     const char *version;
     size_t dropped_permissions; /* repeats, and any beyond the 60 the record
                                  * keeps for permissions (docs/feeds.md) */
+    const char *fraud_type;     /* disposition events: "FT05" or "all" */
+    const char *disposition;    /* "confirmed_safe", "confirmed_fraud",
+                                 * "false_alarm" (validated) */
 } fsc_event_meta;
 
 /* fsc_event_parse with the details split out: on FSC_EMALFORMED, err holds
