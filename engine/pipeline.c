@@ -482,12 +482,14 @@ static void *worker_main(void *arg)
         w->cur_seq = f->seq;
         fsc_extract_frame(w->ex, f->linktype, f->ts, f->frame, f->data, f->caplen, on_record, w);
         fsc_ring_release(&w->frames);
-        atomic_store_explicit(&w->done_seq, w->cur_seq, memory_order_release);
-        atomic_fetch_add_explicit(&w->done, 1, memory_order_release);
-        if (++since == PUBLISH_EVERY) {
+        /* publish before `done` says so: once the reader sees every frame
+         * done, the counters it reads include them */
+        if (++since == PUBLISH_EVERY || fsc_ring_empty(&w->frames)) {
             publish_counters(p, w);
             since = 0;
         }
+        atomic_store_explicit(&w->done_seq, w->cur_seq, memory_order_release);
+        atomic_fetch_add_explicit(&w->done, 1, memory_order_release);
     }
     publish_counters(p, w);
     return NULL;
