@@ -114,12 +114,16 @@ static void replay_capture(replay *r, const char *path)
         return;
     }
     int lt = fsc_capture_linktype(cap);
+    bool stable = fsc_capture_stable(cap);
     fsc_frame fr;
     fsc_status st;
     double t0 = now_s(), shown = t0;
     while ((st = fsc_capture_next(cap, &fr, err, sizeof err)) == FSC_OK) {
         drain_events(r, fr.ts);
-        fsc_pipeline_frame(r->pipe, lt, fr.ts, fr.number, fr.data, fr.caplen);
+        if (stable) /* a mapped file: workers read the frames in place */
+            fsc_pipeline_frame_borrowed(r->pipe, lt, fr.ts, fr.number, fr.data, fr.caplen);
+        else
+            fsc_pipeline_frame(r->pipe, lt, fr.ts, fr.number, fr.data, fr.caplen);
         if (r->progress && (fr.number & 4095) == 0 && now_s() - shown >= 0.5) {
             shown = now_s();
             show_progress(cap, path, fr.number, t0);
@@ -132,6 +136,8 @@ static void replay_capture(replay *r, const char *path)
         r->counters.v[FSC_C_CAPTURE_ERRORS]++;
         r->input_errors++;
     }
+    if (stable)
+        fsc_pipeline_drain(r->pipe); /* nothing may point into the mapping after close */
     fsc_capture_close(cap);
 }
 

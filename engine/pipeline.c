@@ -30,6 +30,7 @@ typedef struct frame_msg {
     uint64_t frame;
     int32_t linktype;
     uint32_t caplen;
+    const uint8_t *ref; /* borrowed bytes (a mapped file), or NULL: in data */
     uint8_t data[];
 } frame_msg;
 
@@ -480,7 +481,8 @@ static void *worker_main(void *arg)
         spins = 0;
         follow_rules(w);
         w->cur_seq = f->seq;
-        fsc_extract_frame(w->ex, f->linktype, f->ts, f->frame, f->data, f->caplen, on_record, w);
+        fsc_extract_frame(w->ex, f->linktype, f->ts, f->frame, f->ref ? f->ref : f->data,
+                          f->caplen, on_record, w);
         fsc_ring_release(&w->frames);
         /* publish before `done` says so: once the reader sees every frame
          * done, the counters it reads include them */
@@ -562,8 +564,8 @@ void fsc_pipeline_ruleset_version(fsc_pipeline *p, char *buf, size_t cap)
 
 /* ---- the reader's side ------------------------------------------------ */
 
-void fsc_pipeline_frame(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
-                        const uint8_t *data, size_t caplen)
+static void dispatch(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
+                     const uint8_t *data, size_t caplen, bool borrowed)
 {
     if (p->nworkers == 0) {
         fsc_extract_frame(p->inline_w.ex, linktype, ts, frame, data, caplen, on_record,
@@ -571,9 +573,10 @@ void fsc_pipeline_frame(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t fra
         return;
     }
     worker *w = &p->w[flow_hash(linktype, data, caplen) % (uint64_t)p->nworkers];
+    size_t copy = borrowed ? 0 : caplen;
     frame_msg *f;
     unsigned spins = 0;
-    while ((f = fsc_ring_reserve(&w->frames, sizeof *f + caplen)) == NULL) {
+    while ((f = fsc_ring_reserve(&w->frames, sizeof *f + copy)) == NULL) {
         drain_hits(p); /* a worker waiting on its hit ring must be able to go on */
         pause_briefly(&spins);
     }
@@ -582,11 +585,25 @@ void fsc_pipeline_frame(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t fra
     f->frame = frame;
     f->linktype = linktype;
     f->caplen = (uint32_t)caplen;
-    memcpy(f->data, data, caplen);
+    f->ref = borrowed ? data : NULL;
+    if (copy)
+        memcpy(f->data, data, copy);
     fsc_ring_commit(&w->frames);
     atomic_fetch_add_explicit(&w->queued, 1, memory_order_release);
     if ((p->seq & 1023) == 0)
         fsc_pipeline_poll(p);
+}
+
+void fsc_pipeline_frame(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
+                        const uint8_t *data, size_t caplen)
+{
+    dispatch(p, linktype, ts, frame, data, caplen, false);
+}
+
+void fsc_pipeline_frame_borrowed(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
+                                 const uint8_t *data, size_t caplen)
+{
+    dispatch(p, linktype, ts, frame, data, caplen, true);
 }
 
 void fsc_pipeline_record(fsc_pipeline *p, const fsc_record *rec)

@@ -53,6 +53,10 @@ fsc_status fsc_pipeline_new(const fsc_pipeline_config *cfg, fsc_ruleset *rules,
 /* Reader thread only. One captured frame; data is copied before return. */
 void fsc_pipeline_frame(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
                         const uint8_t *data, size_t caplen);
+/* Reader thread only. The same without the copy: data must stay valid and
+ * unchanged until fsc_pipeline_drain() has returned (a mapped file). */
+void fsc_pipeline_frame_borrowed(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
+                                 const uint8_t *data, size_t caplen);
 /* Reader thread only. One record from another feed (install events). */
 void fsc_pipeline_record(fsc_pipeline *p, const fsc_record *rec);
 /* Reader thread only. Scores the hits the workers have queued so far and

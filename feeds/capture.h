@@ -1,12 +1,14 @@
 /* capture.h: packets from a capture file (pcap or pcapng) through libpcap.
  *
- * A thin owner of a pcap_t that numbers frames from 1 as Wireshark does and
- * turns libpcap's errors into statuses with the frame where they happened.
+ * Classic pcap files are mapped and walked in place (pcapfile.h); pcapng and
+ * the rest go through libpcap. Frames are numbered from 1 as Wireshark does,
+ * and errors become statuses with the frame where they happened.
  * A file that ends in the middle of a record is reported as truncated after
  * the last whole frame: everything before it is still delivered. */
 #ifndef FSC_CAPTURE_H
 #define FSC_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +29,11 @@ typedef struct fsc_frame {
  * into err (errcap bytes). Close with fsc_capture_close(). */
 fsc_capture *fsc_capture_open(const char *path, char *err, size_t errcap);
 void fsc_capture_close(fsc_capture *c);
+
+/* True when frames' data stay valid until the capture is closed (the file
+ * is mapped), not just until the next read: a caller may then hand the
+ * pointers to other threads without copying. */
+bool fsc_capture_stable(const fsc_capture *c);
 
 /* libpcap's link type (DLT_*) of the file. */
 int fsc_capture_linktype(const fsc_capture *c);
