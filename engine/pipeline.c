@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "extract.h"
 #include "ring.h"
@@ -62,6 +65,11 @@ typedef struct worker {
     uint64_t gen;              /* its generation */
     _Atomic uint64_t acked;    /* generation this worker has moved to */
     fsc_ring frames, hits;     /* reader -> worker, worker -> reader */
+    /* sleeping instead of spinning, so N workers on N cores leave the
+     * reader its share: a doorbell each way, rung only when the other side
+     * says it sleeps (see wait_bell) */
+    _Atomic uint32_t work_bell, room_bell;
+    atomic_bool worker_sleeps, reader_sleeps;
     _Atomic uint64_t queued;   /* frames handed over (reader) */
     _Atomic uint64_t done;     /* frames finished (worker) */
     _Atomic uint64_t done_seq; /* seq of the last frame finished (worker) */
@@ -113,6 +121,33 @@ static void pause_briefly(unsigned *spins)
     }
     struct timespec ts = {0, *spins < 1024 ? 20000 : 200000};
     nanosleep(&ts, NULL);
+}
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Sleeps until *bell changes from `seen` or timeout_us passes. The caller
+ * has announced that it sleeps (a flag the other side reads after its own
+ * store, both with seq_cst fences) and re-checked its condition after the
+ * announcement, so a ring between the check and the sleep is not lost: the
+ * bell's value differs and FUTEX_WAIT returns at once. */
+static void wait_bell(_Atomic uint32_t *bell, uint32_t seen, long timeout_us)
+{
+    struct timespec ts = {timeout_us / 1000000, (timeout_us % 1000000) * 1000};
+    syscall(SYS_futex, (uint32_t *)bell, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
+}
+
+static void ring_bell(_Atomic uint32_t *bell, atomic_bool *sleeps)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(sleeps, memory_order_relaxed)) {
+        atomic_fetch_add_explicit(bell, 1, memory_order_release);
+        syscall(SYS_futex, (uint32_t *)bell, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    }
 }
 
 static uint64_t mix(uint64_t h)
@@ -475,7 +510,16 @@ static void *worker_main(void *arg)
             if (atomic_load(&p->stop))
                 break;
             follow_rules(w);
-            pause_briefly(&spins);
+            if (++spins < 256) {
+                cpu_relax();
+                continue;
+            }
+            uint32_t seen = atomic_load_explicit(&w->work_bell, memory_order_acquire);
+            atomic_store(&w->worker_sleeps, true);
+            atomic_thread_fence(memory_order_seq_cst);
+            if (fsc_ring_empty(&w->frames) && !atomic_load(&p->stop))
+                wait_bell(&w->work_bell, seen, 50000); /* 50 ms: reloads, stop */
+            atomic_store(&w->worker_sleeps, false);
             continue;
         }
         spins = 0;
@@ -484,6 +528,7 @@ static void *worker_main(void *arg)
         fsc_extract_frame(w->ex, f->linktype, f->ts, f->frame, f->ref ? f->ref : f->data,
                           f->caplen, on_record, w);
         fsc_ring_release(&w->frames);
+        ring_bell(&w->room_bell, &w->reader_sleeps);
         /* publish before `done` says so: once the reader sees every frame
          * done, the counters it reads include them */
         if (++since == PUBLISH_EVERY || fsc_ring_empty(&w->frames)) {
@@ -578,7 +623,20 @@ static void dispatch(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
     unsigned spins = 0;
     while ((f = fsc_ring_reserve(&w->frames, sizeof *f + copy)) == NULL) {
         drain_hits(p); /* a worker waiting on its hit ring must be able to go on */
-        pause_briefly(&spins);
+        if (++spins < 64) {
+            cpu_relax();
+            continue;
+        }
+        uint32_t seen = atomic_load_explicit(&w->room_bell, memory_order_acquire);
+        atomic_store(&w->reader_sleeps, true);
+        atomic_thread_fence(memory_order_seq_cst);
+        f = fsc_ring_reserve(&w->frames, sizeof *f + copy);
+        if (f) {
+            atomic_store(&w->reader_sleeps, false);
+            break;
+        }
+        wait_bell(&w->room_bell, seen, 1000); /* 1 ms: hits to drain */
+        atomic_store(&w->reader_sleeps, false);
     }
     f->seq = ++p->seq;
     f->ts = ts;
@@ -590,6 +648,7 @@ static void dispatch(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
         memcpy(f->data, data, copy);
     fsc_ring_commit(&w->frames);
     atomic_fetch_add_explicit(&w->queued, 1, memory_order_release);
+    ring_bell(&w->work_bell, &w->worker_sleeps);
     if ((p->seq & 1023) == 0)
         fsc_pipeline_poll(p);
 }
@@ -671,6 +730,10 @@ static bool worker_init(fsc_pipeline *p, worker *w, int index, size_t qbytes)
     atomic_init(&w->queued, 0);
     atomic_init(&w->done, 0);
     atomic_init(&w->done_seq, 0);
+    atomic_init(&w->work_bell, 0);
+    atomic_init(&w->room_bell, 0);
+    atomic_init(&w->worker_sleeps, false);
+    atomic_init(&w->reader_sleeps, false);
     if (!w->ex || !w->matcher)
         return false;
     if (qbytes && (!fsc_ring_init(&w->frames, qbytes) || !fsc_ring_init(&w->hits, HIT_QUEUE)))
@@ -733,6 +796,10 @@ void fsc_pipeline_free(fsc_pipeline *p)
     if (p->w) {
         fsc_pipeline_drain(p);
         atomic_store(&p->stop, true);
+        for (int i = 0; i < p->nworkers; i++) {
+            atomic_store(&p->w[i].worker_sleeps, true); /* ring regardless */
+            ring_bell(&p->w[i].work_bell, &p->w[i].worker_sleeps);
+        }
         for (int i = 0; i < p->nworkers; i++)
             if (p->w[i].started)
                 pthread_join(p->w[i].thread, NULL);
