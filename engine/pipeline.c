@@ -144,7 +144,10 @@ static void wait_bell(_Atomic uint32_t *bell, uint32_t seen, long timeout_us)
 static void ring_bell(_Atomic uint32_t *bell, atomic_bool *sleeps)
 {
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(sleeps, memory_order_relaxed)) {
+    /* one wake per sleep: the flag is taken down by whoever rings first,
+     * so a burst of frames costs one system call, not one each */
+    if (atomic_load_explicit(sleeps, memory_order_relaxed) &&
+        atomic_exchange_explicit(sleeps, false, memory_order_acq_rel)) {
         atomic_fetch_add_explicit(bell, 1, memory_order_release);
         syscall(SYS_futex, (uint32_t *)bell, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     }
