@@ -4,7 +4,8 @@
  * One decoder per thread. Each layer is a function of (buf, len) that never
  * reads past len, checks bounds in a fixed order (too short, version, header
  * length, truncated) and counts each anomaly by name (counters.h) before it
- * gives up on the frame. Tunnels (GRE, IP-in-IP) recurse at most
+ * gives up on the frame. Tunnels (GRE, IP-in-IP, MPLS, VXLAN, Geneve,
+ * GTP-U) recurse at most
  * FSC_DECODE_MAX_DEPTH times. IPv4 and IPv6 fragments are reassembled in a
  * table whose slots and buffers are all allocated by fsc_decoder_new(); a
  * reassembled datagram stays valid until the next call to
@@ -49,6 +50,7 @@ enum {
 #define FSC_TCP_FIN 0x01
 #define FSC_TCP_SYN 0x02
 #define FSC_TCP_RST 0x04
+#define FSC_TCP_ACK 0x10
 
 /* What the decoder found: the innermost IP header's addresses and its UDP
  * or TCP payload. payload points into the frame or into a reassembly
@@ -104,7 +106,16 @@ fsc_status fsc_decode_pppoe(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_
 fsc_status fsc_decode_ppp(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
 /* GRE (IP protocol 47), versions 0 and 1 (PPTP). */
 fsc_status fsc_decode_gre(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
-/* An ethertype's payload: IPv4, IPv6, VLAN, PPPoE session. */
+/* MPLS label stack (ethertype 0x8847/0x8848) to IPv4, IPv6, or a
+ * pseudowire control word and Ethernet (decode_tunnel.c). */
+fsc_status fsc_decode_mpls(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
+/* UDP tunnels, from the UDP payload on: VXLAN (port 4789) and Geneve (6081)
+ * to Ethernet (Geneve also to an ethertype), GTP-U (2152) G-PDUs to the
+ * user's IPv4 or IPv6 packet. */
+fsc_status fsc_decode_vxlan(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
+fsc_status fsc_decode_geneve(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
+fsc_status fsc_decode_gtpu(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
+/* An ethertype's payload: IPv4, IPv6, VLAN, PPPoE session, MPLS. */
 fsc_status fsc_decode_ethertype(fsc_decoder *d, uint16_t type, const uint8_t *buf, size_t len,
                                 fsc_packet *pkt);
 fsc_status fsc_decode_ipv4(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);

@@ -1,5 +1,6 @@
 /* decode_l4.c: what follows an IP header: UDP, TCP, or another IP header
- * (IP-in-IP, 6in4) or GRE, which recurse under the depth cap. */
+ * (IP-in-IP, 6in4) or GRE, which recurse under the depth cap; UDP hands the
+ * tunnel ports of decode_tunnel.c on. */
 #include "decode_int.h"
 
 fsc_status fsc_decode_l4(fsc_decoder *d, uint8_t proto, const uint8_t *buf, size_t len,
@@ -27,6 +28,16 @@ fsc_status fsc_decode_l4(fsc_decoder *d, uint8_t proto, const uint8_t *buf, size
     }
 }
 
+/* UDP encapsulations, by destination port (IANA): one row each. */
+static const struct {
+    uint16_t port;
+    fsc_status (*fn)(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt);
+} udp_tunnels[] = {
+    {4789, fsc_decode_vxlan},
+    {6081, fsc_decode_geneve},
+    {2152, fsc_decode_gtpu},
+};
+
 /* UDP (RFC 768): 0 src port  2 dst port  4 length (header included)  6 checksum. */
 fsc_status fsc_decode_udp(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_packet *pkt)
 {
@@ -50,6 +61,9 @@ fsc_status fsc_decode_udp(fsc_decoder *d, const uint8_t *buf, size_t len, fsc_pa
     }
     pkt->payload = buf + 8;
     pkt->payload_len = ulen - 8;
+    for (size_t i = 0; i < sizeof udp_tunnels / sizeof udp_tunnels[0]; i++)
+        if (pkt->dport == udp_tunnels[i].port)
+            return udp_tunnels[i].fn(d, buf + 8, ulen - 8, pkt);
     return FSC_OK;
 }
 

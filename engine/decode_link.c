@@ -39,6 +39,9 @@ fsc_status fsc_decode_ethertype(fsc_decoder *d, uint16_t type, const uint8_t *bu
         return fsc_decode_ipv6(d, buf, len, pkt);
     case 0x8864:
         return fsc_decode_pppoe(d, buf, len, pkt);
+    case 0x8847: /* MPLS unicast */
+    case 0x8848: /* MPLS multicast */
+        return fsc_decode_mpls(d, buf, len, pkt);
     default:
         d->c->v[FSC_C_ETHERTYPE_OTHER]++;
         return FSC_EUNSUPPORTED;

@@ -1,5 +1,6 @@
 /* extract.c: frames to records (extract.h): decode, then DNS over UDP/TCP,
- * TLS ClientHello and HTTP request headers over TCP, through the flow table
+ * QUIC Initial ClientHellos over UDP, TLS ClientHello (with JA3/JA4) and
+ * HTTP request headers (and APK responses) over TCP, through the flow table
  * for PDUs that span segments. */
 #include "extract.h"
 
@@ -8,7 +9,9 @@
 
 #include "decode.h"
 #include "flow.h"
+#include "ja.h"
 #include "parse.h"
+#include "quic.h"
 
 #define DEFAULT_MAX_FLOWS 1024
 #define DEFAULT_MAX_FLOW_BYTES 16384
@@ -16,6 +19,19 @@
 /* Host values are lower-cased into our own buffer; a DNS name is at most
  * 253 characters, give URLs' authorities some slack beyond that. */
 #define HOST_MAX 1024
+/* http.apk_url values: "http://" host uri, cut requests are not guessed */
+#define URL_MAX 2048
+/* Connections whose last request URL is remembered, so a response with
+ * the APK media type can name what it answers. Direct-mapped: a newer
+ * connection takes the slot of an older one. */
+#define URL_SLOTS 256
+
+typedef struct url_slot {
+    uint64_t conn;             /* hash of client and server address and port */
+    fsc_time ts;
+    uint32_t len;              /* 0: empty */
+    char url[URL_MAX];
+} url_slot;
 
 struct fsc_extractor {
     fsc_counters c;
@@ -31,6 +47,12 @@ struct fsc_extractor {
     fsc_record rec;            /* filled per emitted record */
     fsc_dns_query dns;         /* scratch of the DNS parser */
     char host[HOST_MAX];
+    fsc_ja *ja;
+    fsc_quic *quic;
+    char ja3[FSC_JA3_HEX_LEN + 1], ja4[FSC_JA4_LEN + 1];
+    char url[URL_MAX];         /* the apk_url of the record being built */
+    url_slot *urls;            /* URL_SLOTS of them */
+    fsc_time url_timeout;
 };
 
 fsc_extractor *fsc_extractor_new(const fsc_extract_config *cfg)
@@ -52,7 +74,11 @@ fsc_extractor *fsc_extractor_new(const fsc_extract_config *cfg)
     x->flows = fsc_flow_table_new(d.max_flows, d.max_flow_bytes, d.flow_timeout, &x->c);
     x->tls_scratch_len = d.max_flow_bytes;
     x->tls_scratch = malloc(x->tls_scratch_len);
-    if (!x->dec || !x->flows || !x->tls_scratch)
+    x->ja = fsc_ja_new();
+    x->quic = fsc_quic_new(0, d.flow_timeout, &x->c);
+    x->urls = calloc(URL_SLOTS, sizeof *x->urls);
+    x->url_timeout = d.flow_timeout;
+    if (!x->dec || !x->flows || !x->tls_scratch || !x->ja || !x->quic || !x->urls)
         goto fail;
     return x;
 fail:
@@ -67,6 +93,9 @@ void fsc_extractor_free(fsc_extractor *x)
     fsc_decoder_free(x->dec);
     fsc_flow_table_free(x->flows);
     free(x->tls_scratch);
+    fsc_ja_free(x->ja);
+    fsc_quic_free(x->quic);
+    free(x->urls);
     free(x);
 }
 
@@ -119,9 +148,68 @@ static void on_dns(fsc_extractor *x, const fsc_packet *pkt, const uint8_t *msg, 
     }
 }
 
+/* Identifies a TCP connection by its client and server ends. */
+static uint64_t conn_key(const fsc_addr *client, uint16_t cport, const fsc_addr *server,
+                         uint16_t sport)
+{
+    /* FNV-1a: keys select a slot and are compared whole, a collision only
+     * loses a remembered URL */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const uint8_t *parts[2] = {client->b, server->b};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < sizeof client->b; i++)
+            h = (h ^ parts[k][i]) * 0x100000001b3ULL;
+    h = (h ^ client->family) * 0x100000001b3ULL;
+    h = (h ^ ((uint64_t)cport << 16 | sport)) * 0x100000001b3ULL;
+    return h | 1; /* never 0, the empty slot's key */
+}
+
+/* Builds "http://" host uri into x->url (an absolute-form target, as sent
+ * to a proxy, is the URL already). Returns its length, 0 if too long. */
+static size_t build_url(fsc_extractor *x, const fsc_packet *pkt, const fsc_http_request *h)
+{
+    size_t n = 0;
+    if (h->uri_len >= 7 && (memcmp(h->uri, "http://", 7) == 0 ||
+                            (h->uri_len >= 8 && memcmp(h->uri, "https://", 8) == 0))) {
+        if (h->uri_len > sizeof x->url)
+            return 0;
+        memcpy(x->url, h->uri, h->uri_len);
+        return h->uri_len;
+    }
+    char addr[FSC_ADDR_STRLEN + 2];
+    const char *host = h->host;
+    size_t hl = h->host_len;
+    if (!host || hl == 0) {
+        /* HTTP/1.0 without Host: the server's address names it */
+        char a[FSC_ADDR_STRLEN];
+        fsc_addr_format(&pkt->dst, a);
+        hl = (size_t)snprintf(addr, sizeof addr, pkt->dst.family == 6 ? "[%s]" : "%s", a);
+        host = addr;
+    }
+    if (7 + hl + h->uri_len > sizeof x->url)
+        return 0;
+    memcpy(x->url, "http://", 7);
+    n = 7;
+    memcpy(x->url + n, host, hl);
+    n += hl;
+    memcpy(x->url + n, h->uri, h->uri_len);
+    return n + h->uri_len;
+}
+
 static void on_http(fsc_extractor *x, const fsc_packet *pkt, const fsc_http_request *h)
 {
     x->c.v[FSC_C_HTTP_REQUESTS]++;
+    size_t ulen = build_url(x, pkt, h);
+    if (!ulen) {
+        x->c.v[FSC_C_HTTP_URL_TOO_LONG]++;
+    } else {
+        uint64_t key = conn_key(&pkt->src, pkt->sport, &pkt->dst, pkt->dport);
+        url_slot *u = &x->urls[key % URL_SLOTS];
+        u->conn = key;
+        u->ts = x->ts;
+        u->len = (uint32_t)ulen;
+        memcpy(u->url, x->url, ulen);
+    }
     rec_start(x, pkt);
     rec_add(x, FSC_F_HTTP_URI, h->uri, h->uri_len);
     if (h->host) {
@@ -133,7 +221,82 @@ static void on_http(fsc_extractor *x, const fsc_packet *pkt, const fsc_http_requ
     }
     if (h->user_agent)
         rec_add(x, FSC_F_HTTP_USER_AGENT, h->user_agent, h->user_agent_len);
+    if (ulen && fsc_http_is_apk_path(h->uri, h->uri_len)) {
+        x->c.v[FSC_C_HTTP_APK_URLS]++;
+        rec_add(x, FSC_F_HTTP_APK_URL, x->url, ulen);
+    }
     x->cb(x->cb_ctx, &x->rec);
+}
+
+static bool is_apk_type(const fsc_http_response *r)
+{
+    static const char t[] = "application/vnd.android.package-archive";
+    if (!r->content_type || r->content_type_len != sizeof t - 1)
+        return false;
+    for (size_t i = 0; i < sizeof t - 1; i++) {
+        char c = r->content_type[i];
+        if ((c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c) != t[i])
+            return false;
+    }
+    return true;
+}
+
+/* A response with the APK media type: one record with the URL of the
+ * request it answers, when this connection's last request is remembered. */
+static void on_http_response(fsc_extractor *x, const fsc_packet *pkt, const fsc_http_response *r)
+{
+    x->c.v[FSC_C_HTTP_RESPONSES]++;
+    if (!is_apk_type(r))
+        return;
+    uint64_t key = conn_key(&pkt->dst, pkt->dport, &pkt->src, pkt->sport);
+    const url_slot *u = &x->urls[key % URL_SLOTS];
+    if (u->conn != key || !u->len || x->ts - u->ts > x->url_timeout)
+        return;
+    x->c.v[FSC_C_HTTP_APK_URLS]++;
+    rec_start(x, pkt);
+    rec_add(x, FSC_F_HTTP_APK_URL, u->url, u->len);
+    x->cb(x->cb_ctx, &x->rec);
+}
+
+/* One record per ClientHello: the name when there is one, and the
+ * fingerprints (JA3 is not defined for QUIC). */
+static void on_hello(fsc_extractor *x, const fsc_packet *pkt, const fsc_tls_hello *h, bool quic)
+{
+    rec_start(x, pkt);
+    if (h->sni)
+        rec_add(x, quic ? FSC_F_QUIC_SNI : FSC_F_TLS_SNI, h->sni, h->sni_len);
+    else
+        x->c.v[FSC_C_TLS_NO_SNI]++;
+    if (!quic) {
+        if (fsc_ja3(x->ja, h, x->ja3) == FSC_OK)
+            rec_add(x, FSC_F_TLS_JA3, x->ja3, FSC_JA3_HEX_LEN);
+        else
+            x->c.v[FSC_C_TLS_FINGERPRINT_BAD]++;
+    }
+    if (fsc_ja4(x->ja, h, quic, x->ja4) == FSC_OK)
+        rec_add(x, FSC_F_TLS_JA4, x->ja4, FSC_JA4_LEN);
+    else
+        x->c.v[FSC_C_TLS_FINGERPRINT_BAD]++;
+    if (x->rec.nvalues)
+        x->cb(x->cb_ctx, &x->rec);
+}
+
+static void on_quic(fsc_extractor *x, const fsc_packet *pkt)
+{
+    const uint8_t *msg;
+    size_t len;
+    uint32_t version;
+    if (fsc_quic_datagram(x->quic, pkt->payload, pkt->payload_len, x->ts, &msg, &len,
+                          &version) != FSC_OK)
+        return;
+    fsc_tls_hello h;
+    fsc_status st = fsc_tls_parse_handshake(msg, len, &h);
+    if (st != FSC_OK) {
+        x->c.v[FSC_C_QUIC_MALFORMED]++;
+        return;
+    }
+    x->c.v[FSC_C_QUIC_CLIENT_HELLOS]++;
+    on_hello(x, pkt, &h, true);
 }
 
 static bool is_dns_port(const fsc_packet *p)
@@ -182,18 +345,29 @@ static bool on_stream(void *ctx, const fsc_packet *pkt, const uint8_t *data, siz
                 more = true;
             } else if (st == FSC_OK) {
                 x->c.v[FSC_C_TLS_CLIENT_HELLOS]++;
-                if (h.sni) {
-                    rec_start(x, pkt);
-                    rec_add(x, FSC_F_TLS_SNI, h.sni, h.sni_len);
-                    x->cb(x->cb_ctx, &x->rec);
-                } else {
-                    x->c.v[FSC_C_TLS_NO_SNI]++;
-                }
+                on_hello(x, pkt, &h, false);
                 off = len; /* what follows a ClientHello is not ours to read */
             } else if (st != FSC_EUNSUPPORTED) {
                 x->c.v[h.anomaly]++;
             }
             break;
+        }
+        if (p[0] == 'H') {
+            fsc_http_response r;
+            fsc_status st = fsc_http_parse_response(p, n, &r);
+            if (st == FSC_EPARTIAL) {
+                more = true;
+                break;
+            }
+            if (st == FSC_OK) {
+                on_http_response(x, pkt, &r);
+                off = len; /* the body follows: not ours to read */
+                break;
+            }
+            if (st != FSC_EUNSUPPORTED) {
+                x->c.v[r.anomaly]++;
+                break;
+            }
         }
         fsc_http_request h;
         fsc_status st = fsc_http_parse_request(p, n, &h);
@@ -238,6 +412,8 @@ fsc_status fsc_extract_frame(fsc_extractor *x, int linktype, fsc_time ts, uint64
     if (pkt.l4proto == 17) {
         if (is_dns_port(&pkt))
             on_dns(x, &pkt, pkt.payload, pkt.payload_len);
+        else if (pkt.payload_len && (pkt.payload[0] & 0xc0) == 0xc0)
+            on_quic(x, &pkt); /* a long header with the fixed bit: QUIC */
     } else if (pkt.l4proto == 6) {
         fsc_flow_segment(x->flows, &pkt, ts, on_stream, x);
     }

@@ -2,8 +2,13 @@
  *
  * The extractor decodes each frame (link layer, tunnels, IPv4/IPv6, UDP/TCP),
  * keeps just enough per-flow state to read a TLS ClientHello or an HTTP
- * request header that spans several TCP segments, and emits one fsc_record
- * per DNS query, TLS ClientHello and HTTP request it finds.
+ * request header that spans several TCP segments (or the CRYPTO frames of
+ * QUIC Initials that span packets), and emits one fsc_record per DNS query,
+ * TLS ClientHello (tls.sni, tls.ja3, tls.ja4), QUIC ClientHello (quic.sni,
+ * tls.ja4), HTTP request (http.uri, http.host, http.user_agent, and
+ * http.apk_url for a .apk path) and HTTP response with the APK media type
+ * (http.apk_url of the request it answers). docs/traffic.md has the
+ * details.
  *
  * One extractor per thread; it is not shared. Every buffer and table in it
  * has a bound fixed by fsc_extract_config at creation; what exceeds a bound

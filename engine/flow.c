@@ -5,6 +5,8 @@
 #include <string.h>
 
 #define NONE UINT32_MAX
+/* PDU starts remembered to recognise a retransmitted PDU (flow.h). */
+#define RECENT_SLOTS 1024
 
 typedef struct range {
     uint32_t s, e; /* [s, e) relative to base_seq */
@@ -34,6 +36,13 @@ struct fsc_flow_table {
     uint32_t nbuckets;        /* a power of two */
     uint32_t free_head;       /* free entries, chained through hnext */
     uint32_t lru_head, lru_tail;
+    /* Where PDUs that were read began: hash of direction and sequence
+     * number, direct-mapped. A segment starting at one of them within the
+     * timeout is a retransmission of a PDU already read. */
+    struct {
+        uint64_t key;
+        fsc_time ts;
+    } recent[RECENT_SLOTS];
 };
 
 fsc_flow_table *fsc_flow_table_new(size_t max_flows, size_t max_bytes, fsc_time timeout,
@@ -110,6 +119,27 @@ static uint32_t bucket_of(const fsc_flow_table *ft, const fsc_packet *p)
 {
     uint64_t h = end_hash(&p->src, p->sport) + end_hash(&p->dst, p->dport);
     return (uint32_t)(mix(h) & (ft->nbuckets - 1));
+}
+
+static uint64_t pdu_key(const fsc_packet *p, uint32_t seq)
+{
+    uint64_t h = end_hash(&p->src, p->sport) * 31 + end_hash(&p->dst, p->dport);
+    return mix(h ^ seq) | 1; /* never 0, the empty slot */
+}
+
+static void recent_add(fsc_flow_table *ft, const fsc_packet *p, uint32_t seq, fsc_time now)
+{
+    uint64_t k = pdu_key(p, seq);
+    ft->recent[k % RECENT_SLOTS].key = k;
+    ft->recent[k % RECENT_SLOTS].ts = now;
+}
+
+static bool recent_has(const fsc_flow_table *ft, const fsc_packet *p, uint32_t seq,
+                       fsc_time now)
+{
+    uint64_t k = pdu_key(p, seq);
+    return ft->recent[k % RECENT_SLOTS].key == k &&
+           now - ft->recent[k % RECENT_SLOTS].ts <= ft->timeout;
 }
 
 static void lru_unlink(fsc_flow_table *ft, uint32_t i)
@@ -271,12 +301,19 @@ static void flow_shift(flow *f, uint32_t used)
 
 /* Offers the in-order prefix to fn; releases the flow when fn is done. */
 static void deliver(fsc_flow_table *ft, uint32_t i, const fsc_packet *pkt, fsc_stream_fn fn,
-                    void *ctx)
+                    void *ctx, fsc_time now)
 {
     flow *f = &ft->flows[i];
     uint32_t have = contiguous(f);
     size_t used = 0;
+    fsc_packet dir = *pkt; /* the buffered direction, for the PDU's key */
+    dir.src = f->src;
+    dir.dst = f->dst;
+    dir.sport = f->sport;
+    dir.dport = f->dport;
     bool more = fn(ctx, pkt, f->buf, have, &used);
+    if (used)
+        recent_add(ft, &dir, f->base_seq, now);
     if (!more) {
         ft->c->v[FSC_C_REASM_COMPLETED]++;
         flow_release(ft, i);
@@ -305,6 +342,27 @@ void fsc_flow_segment(fsc_flow_table *ft, const fsc_packet *pkt, fsc_time now, f
 
     bool same = false, may_keep = true;
     uint32_t i = flow_find(ft, pkt, &same);
+    if ((pkt->tcp_flags & (FSC_TCP_SYN | FSC_TCP_ACK)) == FSC_TCP_SYN && !closing) {
+        /* a client opens the connection: its first PDU starts at seq, so
+         * a later segment that arrives first can wait for it */
+        if (i != NONE && !same)
+            flow_release(ft, i);
+        if (i == NONE || !same) {
+            i = flow_new(ft, pkt, now);
+            ft->c->v[FSC_C_FLOWS_FROM_SYN]++;
+        }
+        ft->flows[i].base_seq = seq;
+        ft->flows[i].nranges = 0;
+        same = true;
+    }
+    if (i != NONE && same && ft->flows[i].nranges == 0 && n &&
+        (int32_t)(seq - ft->flows[i].base_seq) <= 0 &&
+        (int64_t)(int32_t)(seq - ft->flows[i].base_seq) + (int64_t)n > 0) {
+        /* the first data of a flow opened at its SYN, in order: read it in
+         * place, as any segment that starts a PDU */
+        flow_release(ft, i);
+        i = NONE;
+    }
     if (i != NONE && !same) {
         /* the peer's bytes do not complete the buffered PDU; a reset from
          * it ends the connection, a FIN only its half. One entry per
@@ -363,7 +421,7 @@ void fsc_flow_segment(fsc_flow_table *ft, const fsc_packet *pkt, fsc_time now, f
                 /* last copy wins where segments overlap */
                 memcpy(f->buf + s, data, n);
                 if (contiguous(f) > before)
-                    deliver(ft, i, pkt, fn, ctx);
+                    deliver(ft, i, pkt, fn, ctx, now);
             }
         }
         if (closing && ft->flows[i].used)
@@ -374,8 +432,16 @@ void fsc_flow_segment(fsc_flow_table *ft, const fsc_packet *pkt, fsc_time now, f
 stateless:
     if (n == 0)
         return;
+    if (recent_has(ft, pkt, seq, now)) {
+        /* the PDU starting here was read: a retransmission, read once */
+        ft->c->v[FSC_C_REASM_PDU_REPEATED]++;
+        return;
+    }
     size_t used = 0;
-    if (!fn(ctx, pkt, data, n, &used) || closing || !may_keep)
+    bool more = fn(ctx, pkt, data, n, &used);
+    if (used)
+        recent_add(ft, pkt, seq, now);
+    if (!more || closing || !may_keep)
         return;
     if (used > n)
         used = n;

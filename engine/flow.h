@@ -12,6 +12,13 @@
  * fills. Flows are keyed symmetrically (either direction finds the entry);
  * the entry remembers which direction it is buffering.
  *
+ * A client's SYN also opens an entry (with nothing buffered yet), so a
+ * segment that arrives before the first segment of the first PDU is kept
+ * until the gap fills; a first segment that arrives in order releases the
+ * entry and is read in place. Where each PDU that was read began (direction
+ * and sequence number) is remembered in a fixed table for `timeout`, so a
+ * retransmitted PDU is not read a second time.
+ *
  * Every entry and buffer is allocated by fsc_flow_table_new(); when all
  * max_flows are taken the least recently used one is evicted and counted. */
 #ifndef FSC_FLOW_H

@@ -84,6 +84,13 @@ typedef struct fsc_tls_hello {
     size_t sni_len;
     size_t consumed;               /* record bytes the ClientHello took */
     fsc_counter_id anomaly;
+    /* What the fingerprints (ja.h) read, pointing where sni points: */
+    uint16_t version;              /* client_version (legacy_version) */
+    const uint8_t *ciphers;        /* cipher_suites, 2 bytes each */
+    size_t ciphers_len;
+    const uint8_t *exts;           /* the extensions, type(2) length(2) data;
+                                    * every one checked to lie within */
+    size_t exts_len;
 } fsc_tls_hello;
 
 /* True when buf (len >= 3 needed) starts like a TLS handshake record. */
@@ -97,6 +104,12 @@ bool fsc_tls_looks_like_handshake(const uint8_t *buf, size_t len);
  * FSC_ELIMIT: the message does not fit scratch. */
 fsc_status fsc_tls_parse_client_hello(const uint8_t *buf, size_t len, uint8_t *scratch,
                                       size_t scratch_len, fsc_tls_hello *out);
+
+/* Parses a ClientHello handshake message at buf[0] (msg_type, 3-byte
+ * length, body) without record framing, as QUIC CRYPTO frames carry it.
+ * FSC_EPARTIAL when the message runs past len; FSC_EUNSUPPORTED when it is
+ * not a ClientHello. Outputs point into buf. */
+fsc_status fsc_tls_parse_handshake(const uint8_t *buf, size_t len, fsc_tls_hello *out);
 
 /* ---- HTTP --------------------------------------------------------------
  * Request (RFC 9112 3): method SP request-target SP HTTP/1.x CRLF, header
@@ -122,6 +135,26 @@ bool fsc_http_may_be_request(const uint8_t *buf, size_t len);
  * empty line ending the header is not within len; FSC_EUNSUPPORTED: not a
  * request; FSC_EMALFORMED: request line or a header line is broken. */
 fsc_status fsc_http_parse_request(const uint8_t *buf, size_t len, fsc_http_request *out);
+
+/* Response (RFC 9112 4): HTTP/1.x SP status SP reason CRLF, header fields,
+ * an empty line. Only what http.apk_url needs is kept. */
+typedef struct fsc_http_response {
+    unsigned status;
+    const char *content_type;      /* the media type, parameters cut off;
+                                    * NULL if absent; points into buf */
+    size_t content_type_len;
+    size_t header_len;
+    fsc_counter_id anomaly;
+} fsc_http_response;
+
+/* Parses a response header at buf[0]. FSC_OK: *out filled; FSC_EPARTIAL:
+ * the header does not end within len; FSC_EUNSUPPORTED: not a response;
+ * FSC_EMALFORMED: broken status line. */
+fsc_status fsc_http_parse_response(const uint8_t *buf, size_t len, fsc_http_response *out);
+
+/* True when the request target's path (before any '?' or '#') ends in
+ * ".apk", in any case. */
+bool fsc_http_is_apk_path(const char *uri, size_t len);
 
 /* Writes the host of a Host header value into out (cap bytes): any :port
  * removed (a bracketed IPv6 literal keeps its brackets), lower-cased.

@@ -1,5 +1,5 @@
 /* parse_http.c: HTTP/1.x request headers (http.uri, http.host,
- * http.user_agent). */
+ * http.user_agent), and the Content-Type of responses (http.apk_url). */
 #include <string.h>
 
 #include "parse.h"
@@ -168,4 +168,71 @@ size_t fsc_http_host_normalize(const char *v, size_t len, char *out, size_t cap)
     for (size_t i = 0; i < n; i++)
         out[i] = (char)lower((unsigned char)v[i]);
     return n;
+}
+
+fsc_status fsc_http_parse_response(const uint8_t *buf, size_t len, fsc_http_response *out)
+{
+    memset(out, 0, sizeof *out);
+    out->anomaly = FSC_C_HTTP_MALFORMED;
+    static const char proto[] = "HTTP/1.";
+    size_t pl = sizeof proto - 1;
+    if (memcmp(buf, proto, len < pl ? len : pl) != 0)
+        return FSC_EUNSUPPORTED;
+    /* "HTTP/1.x SSS" */
+    if (len < pl + 5)
+        return FSC_EPARTIAL;
+    if (buf[pl + 1] != ' ')
+        return FSC_EUNSUPPORTED;
+    for (size_t i = pl + 2; i < pl + 5; i++) {
+        if (buf[i] < '0' || buf[i] > '9')
+            return FSC_EMALFORMED;
+        out->status = out->status * 10 + (unsigned)(buf[i] - '0');
+    }
+    const uint8_t *nl = memchr(buf, '\n', len);
+    if (!nl)
+        return FSC_EPARTIAL;
+    size_t pos = (size_t)(nl - buf) + 1;
+    for (;;) {
+        if (pos >= len)
+            return FSC_EPARTIAL;
+        nl = memchr(buf + pos, '\n', len - pos);
+        if (!nl)
+            return FSC_EPARTIAL;
+        size_t e = (size_t)(nl - buf);
+        size_t ve = e;
+        if (ve > pos && buf[ve - 1] == '\r')
+            ve--;
+        if (ve == pos) {
+            out->header_len = e + 1;
+            return FSC_OK;
+        }
+        const uint8_t *line = buf + pos;
+        size_t ll = ve - pos;
+        pos = e + 1;
+        const uint8_t *colon = memchr(line, ':', ll);
+        if (!colon || is_ows(line[0]))
+            continue;
+        size_t nlen = (size_t)(colon - line);
+        if (!name_is(line, nlen, "content-type") || out->content_type)
+            continue;
+        size_t vs = nlen + 1, vend = ll;
+        while (vs < vend && is_ows(line[vs]))
+            vs++;
+        const uint8_t *semi = memchr(line + vs, ';', vend - vs);
+        if (semi)
+            vend = (size_t)(semi - line);
+        while (vend > vs && is_ows(line[vend - 1]))
+            vend--;
+        out->content_type = (const char *)line + vs;
+        out->content_type_len = vend - vs;
+    }
+}
+
+bool fsc_http_is_apk_path(const char *uri, size_t len)
+{
+    size_t n = 0;
+    while (n < len && uri[n] != '?' && uri[n] != '#')
+        n++;
+    return n >= 4 && uri[n - 4] == '.' && lower((unsigned char)uri[n - 3]) == 'a' &&
+           lower((unsigned char)uri[n - 2]) == 'p' && lower((unsigned char)uri[n - 1]) == 'k';
 }

@@ -1,4 +1,5 @@
-/* parse_tls.c: the server name of a TLS ClientHello (tls.sni). */
+/* parse_tls.c: the server name of a TLS ClientHello (tls.sni), and where
+ * the lists the fingerprints read (ja.c) lie in it. */
 #include <string.h>
 
 #include "parse.h"
@@ -15,6 +16,7 @@ static fsc_status parse_body(const uint8_t *b, size_t n, fsc_tls_hello *out)
     size_t off = 34; /* client_version(2) random(32) */
     if (n < off + 1)
         return FSC_EMALFORMED;
+    out->version = fsc_be16(b);
     size_t sid = b[off];
     if (sid > 32 || n - off - 1 < sid)
         return FSC_EMALFORMED;
@@ -24,6 +26,8 @@ static fsc_status parse_body(const uint8_t *b, size_t n, fsc_tls_hello *out)
     size_t cs = fsc_be16(b + off);
     if (n - off - 2 < cs)
         return FSC_EMALFORMED;
+    out->ciphers = b + off + 2;
+    out->ciphers_len = cs & ~(size_t)1;
     off += 2 + cs;
     if (n - off < 1)
         return FSC_EMALFORMED;
@@ -40,13 +44,18 @@ static fsc_status parse_body(const uint8_t *b, size_t n, fsc_tls_hello *out)
     if (n - off < elen)
         return FSC_EMALFORMED;
     size_t end = off + elen;
+    out->exts = b + off;
     while (end - off >= 4) {
         uint16_t type = fsc_be16(b + off);
         size_t len = fsc_be16(b + off + 2);
+        if (end - off - 4 < len) {
+            /* the fingerprints see the extensions that lie within; the
+             * name, when it came before, is still good */
+            return out->sni ? FSC_OK : FSC_EMALFORMED;
+        }
         off += 4;
-        if (end - off < len)
-            return FSC_EMALFORMED;
-        if (type == 0) {
+        out->exts_len = off + len - (size_t)(out->exts - b);
+        if (type == 0 && !out->sni) {
             /* server_name: list<2> of name_type(1) name<2> */
             const uint8_t *e = b + off;
             if (len < 2)
@@ -64,24 +73,40 @@ static fsc_status parse_body(const uint8_t *b, size_t n, fsc_tls_hello *out)
                 if (nt == 0 && hl > 0) {
                     out->sni = (const char *)(e + p);
                     out->sni_len = hl;
-                    return FSC_OK;
+                    break;
                 }
                 p += hl;
             }
-            return FSC_OK;
         }
         off += len;
     }
     return FSC_OK;
 }
 
+static void hello_reset(fsc_tls_hello *out)
+{
+    memset(out, 0, sizeof *out);
+    out->anomaly = FSC_C_TLS_MALFORMED;
+}
+
+fsc_status fsc_tls_parse_handshake(const uint8_t *buf, size_t len, fsc_tls_hello *out)
+{
+    hello_reset(out);
+    if (len >= 1 && buf[0] != 1)
+        return FSC_EUNSUPPORTED;
+    if (len < 4)
+        return FSC_EPARTIAL;
+    size_t hlen = (size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3];
+    if (len - 4 < hlen)
+        return FSC_EPARTIAL;
+    out->consumed = 4 + hlen;
+    return parse_body(buf + 4, hlen, out);
+}
+
 fsc_status fsc_tls_parse_client_hello(const uint8_t *buf, size_t len, uint8_t *scratch,
                                       size_t scratch_len, fsc_tls_hello *out)
 {
-    out->sni = NULL;
-    out->sni_len = 0;
-    out->consumed = 0;
-    out->anomaly = FSC_C_TLS_MALFORMED;
+    hello_reset(out);
     /* judge the bytes we have before asking for more */
     if ((len >= 1 && buf[0] != 0x16) || (len >= 2 && buf[1] != 0x03) ||
         (len >= 3 && buf[2] > 0x04))

@@ -1,6 +1,8 @@
 /* test_flow.c: TCP reassembly and the extractor end to end: PDUs split over
  * segments in order, out of order and retransmitted; pipelined HTTP; DNS
- * over TCP; the table's bounds (flows, bytes, idle time). Frames are raw
+ * over TCP; a SYN opening state for a first segment that comes late; a
+ * retransmitted PDU read once; http.apk_url; the table's bounds (flows,
+ * bytes, idle time). Frames are raw
  * IPv4 (DLT_RAW) built here; records are copied out of the callback. */
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +62,7 @@ static void seg(fsc_extractor *x, fsc_time ts, uint16_t dport, bool reply, uint3
     f[26] = (uint8_t)(seq >> 8);
     f[27] = (uint8_t)seq;
     f[32] = 0x50;
-    f[33] = flags | 0x10;
+    f[33] = (flags & FSC_TCP_SYN) ? flags : flags | 0x10; /* a client's SYN has no ACK */
     memcpy(f + 40, data, n);
     static uint64_t frame;
     fsc_extract_frame(x, FSC_DLT_RAW_101, ts, ++frame, f, tot, on_record, NULL);
@@ -118,7 +120,7 @@ static void test_tls_segments(void)
             seg(x, 1000 + k, 443, false, isn + (uint32_t)from, 0, h + from, to - from);
         }
         const fsc_counters *c = fsc_extractor_counters(x);
-        CHECK(got.n == 1 && strcmp(got.line[0], "tls.sni=split.example.com") == 0,
+        CHECK(got.n == 1 && strncmp(got.line[0], "tls.sni=split.example.com|tls.ja3=", 34) == 0,
               "tls %s: %d records (%s)", rows[i].what, got.n, got.n ? got.line[0] : "");
         CHECK(c->v[FSC_C_REASM_RETRANSMIT] == rows[i].retrans &&
                   c->v[FSC_C_REASM_OUT_OF_ORDER] == rows[i].ooo,
@@ -179,6 +181,94 @@ static void test_http_segments(void)
     fsc_extractor_free(x);
 }
 
+/* The first segment of a PDU arriving after later ones: the client's SYN
+ * says where the stream starts. And a PDU is read once, however often it is
+ * retransmitted. */
+static void test_syn_and_repeats(void)
+{
+    static uint8_t h[1024];
+    size_t n = hello(h, "late.example.com");
+    size_t a = n / 3, b = 2 * n / 3;
+    static const struct {
+        const char *what;
+        int order[8];
+        int count;
+    } rows[] = {
+        {"first third last", {2, 1, 0}, 3},
+        {"first third last, then all again", {1, 2, 0, 0, 1, 2}, 6},
+        {"middle, first, middle again, last", {1, 0, 1, 2}, 4},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        fsc_extractor *x = fsc_extractor_new(NULL);
+        memset(&got, 0, sizeof got);
+        uint32_t isn = 0x7ffffff0u;
+        seg(x, 999, 443, false, isn, FSC_TCP_SYN, "", 0);
+        seg(x, 999, 443, true, 77, FSC_TCP_SYN | FSC_TCP_ACK, "", 0);
+        for (int k = 0; k < rows[i].count; k++) {
+            int s = rows[i].order[k];
+            size_t from = s == 0 ? 0 : s == 1 ? a : b, to = s == 0 ? a : s == 1 ? b : n;
+            seg(x, 1000 + k, 443, false, isn + 1 + (uint32_t)from, 0, h + from, to - from);
+        }
+        const fsc_counters *c = fsc_extractor_counters(x);
+        CHECK(got.n == 1 && strncmp(got.line[0], "tls.sni=late.example.com|", 25) == 0,
+              "syn, then %s: %d records (%s)", rows[i].what, got.n, got.n ? got.line[0] : "");
+        CHECK(c->v[FSC_C_FLOWS_FROM_SYN] == 1 && c->v[FSC_C_REASM_COMPLETED] == 1,
+              "syn, then %s: flow opened at the SYN, released when done", rows[i].what);
+        fsc_extractor_free(x);
+    }
+
+    /* in order after a SYN: read in place, no state left behind */
+    fsc_extractor *x = fsc_extractor_new(NULL);
+    memset(&got, 0, sizeof got);
+    seg(x, 1, 443, false, 5000, FSC_TCP_SYN, "", 0);
+    seg(x, 2, 443, false, 5001, 0, h, n);
+    CHECK(got.n == 1, "syn then whole hello: %d", got.n);
+    /* the whole record again (a retransmission): not a second record */
+    seg(x, 3, 443, false, 5001, 0, h, n);
+    const fsc_counters *c = fsc_extractor_counters(x);
+    CHECK(got.n == 1 && c->v[FSC_C_REASM_PDU_REPEATED] == 1,
+          "retransmitted whole hello read once: %d records, %llu repeats", got.n,
+          (unsigned long long)c->v[FSC_C_REASM_PDU_REPEATED]);
+    /* an HTTP request sent twice, and a new one after it */
+    const char *r = "GET /x HTTP/1.1\r\nHost: h\r\n\r\n";
+    seg(x, 4, 80, false, 10, 0, r, strlen(r));
+    seg(x, 5, 80, false, 10, 0, r, strlen(r));
+    seg(x, 6, 80, false, 10 + (uint32_t)strlen(r), 0, r, strlen(r));
+    CHECK(got.n == 3, "http request retransmitted: read once, the next one read: %d", got.n);
+    /* after the timeout the same start is new data again (a reused port) */
+    seg(x, 200 * 1000000LL, 80, false, 10, 0, r, strlen(r));
+    CHECK(got.n == 4, "a repeat after the timeout is read: %d", got.n);
+    fsc_extractor_free(x);
+}
+
+/* http.apk_url: from a request for a .apk path, and from a response with
+ * the APK media type, which names the URL of the request it answers. */
+static void test_apk(void)
+{
+    fsc_extractor *x = fsc_extractor_new(NULL);
+    memset(&got, 0, sizeof got);
+    const char *r1 = "GET /app/x.APK?v=2 HTTP/1.1\r\nHost: Dl.Example:8080\r\n\r\n";
+    seg(x, 1, 80, false, 1, 0, r1, strlen(r1));
+    CHECK(got.n == 1 && strcmp(got.line[0], "http.uri=/app/x.APK?v=2|http.host=dl.example|"
+                                            "http.apk_url=http://Dl.Example:8080/app/x.APK?v=2") == 0,
+          "apk request: %s", got.n ? got.line[0] : "");
+    const char *r2 = "GET /download?id=7 HTTP/1.1\r\nHost: store.example\r\n\r\n";
+    seg(x, 2, 8080, false, 1, 0, r2, strlen(r2));
+    const char *resp = "HTTP/1.1 200 OK\r\nContent-Length: 9999\r\n"
+                       "content-type: Application/vnd.android.package-archive; q=1\r\n\r\nPK";
+    seg(x, 3, 8080, true, 500, 0, resp, strlen(resp));
+    CHECK(got.n == 3 && strcmp(got.line[2],
+                               "http.apk_url=http://store.example/download?id=7") == 0,
+          "apk response names its request: %s", got.n > 2 ? got.line[2] : "");
+    const char *html = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n";
+    seg(x, 4, 8080, true, 500 + (uint32_t)strlen(resp), 0, html, strlen(html));
+    /* a response on a connection whose request we never saw: nothing */
+    seg(x, 5, 8081, true, 1, 0, resp, strlen(resp));
+    CHECK(got.n == 3, "other responses give no apk_url: %d", got.n);
+    CHECK(fsc_extractor_counters(x)->v[FSC_C_HTTP_APK_URLS] == 2, "apk urls counted");
+    fsc_extractor_free(x);
+}
+
 static void test_dns_tcp(void)
 {
     fsc_extractor *x = fsc_extractor_new(NULL);
@@ -235,6 +325,8 @@ int main(void)
     test_tls_segments();
     test_http_segments();
     test_dns_tcp();
+    test_syn_and_repeats();
+    test_apk();
     test_bounds();
     return unit_done();
 }

@@ -1,11 +1,14 @@
 /* test_parse.c: the pure parsers of parse.h: DNS names and queries, TLS
- * ClientHello SNI, HTTP request headers. Table rows are {bytes, expected};
+ * ClientHello SNI, HTTP request headers and responses; the JA3/JA4
+ * fingerprints of ja.h against published values. Table rows are {bytes,
+ * expected};
  * every row is also cut at each length to check that a prefix never reads
  * past its end (the copies are exact-size heap blocks, so ASan sees it) and
  * never parses as complete. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "ja.h"
 #include "parse.h"
 #include "unit.h"
 
@@ -411,10 +414,148 @@ static void test_http(void)
           "method prefixes");
 }
 
+/* A ClientHello shaped like Chrome 143's as browserleaks.com reports it
+ * (ja3_text, ja4, ja4_r published there), with GREASE values added in the
+ * cipher list, the extensions (first and last), supported_groups,
+ * supported_versions and key_share, which every fingerprint must skip. */
+static const char chrome_hello[] =
+    "1603010103010000ff0303000102030405060708090a0b0c0d0e0f1011121314"
+    "15161718191a1b1c1d1e1f0000200a0a130113021303c02bc02fc02cc030cca9"
+    "cca8c013c014009c009d002f0035010000b61a1a0000002d0002010100330007"
+    "00050a0a0001000010000e000c02683208687474702f312e31fe0d0008000001"
+    "0001aa00000017000044cd00050003026832000000190017000014746c732e62"
+    "726f777365726c65616b732e636f6d000b00020100000a000c000a0a0a11ec00"
+    "1d00170018002b0007060a0a03040303ff010001000023000000120000000500"
+    "050100000000000d0012001004030804040105030805050108060601001b0003"
+    "0200022a2a000100";
+
+static void test_ja(void)
+{
+    static uint8_t rec[1024], scratch[4096];
+    size_t n = unit_hex(chrome_hello, rec, sizeof rec);
+    fsc_tls_hello h;
+    fsc_ja *j = fsc_ja_new();
+    CHECK(j != NULL, "fingerprint contexts");
+    CHECK(fsc_tls_parse_client_hello(rec, n, scratch, sizeof scratch, &h) == FSC_OK && h.sni &&
+              h.sni_len == 20,
+          "chrome hello parses");
+    char text[1024], ja3[FSC_JA3_HEX_LEN + 1], ja4[FSC_JA4_LEN + 1];
+    CHECK(fsc_ja3_text(&h, text, sizeof text) != (size_t)-1, "ja3 text built");
+    CHECK_STR(text,
+              "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,"
+              "45-51-16-65037-23-17613-0-11-10-43-65281-35-18-5-13-27,4588-29-23-24,0",
+              "ja3 text, GREASE left out");
+    CHECK(fsc_ja3(j, &h, ja3) == FSC_OK, "ja3 hashed");
+    CHECK_STR(ja3, "98487aa16281980e7d1120d399efb6a4", "ja3 (browserleaks ja3_hash)");
+    CHECK(fsc_ja4(j, &h, false, ja4) == FSC_OK, "ja4 built");
+    CHECK_STR(ja4, "t13d1516h2_8daaf6152771_d8a2da3f94cd", "ja4 (browserleaks ja4)");
+    CHECK(fsc_ja4_raw(j, &h, false, text, sizeof text) != (size_t)-1, "ja4_r built");
+    CHECK_STR(text,
+              "t13d1516h2_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,c02f,c030,cca8,"
+              "cca9_0005,000a,000b,000d,0012,0017,001b,0023,002b,002d,0033,44cd,fe0d,ff01_0403,"
+              "0804,0401,0503,0805,0501,0806,0601",
+              "ja4_r (browserleaks ja4_r)");
+    CHECK(fsc_ja4(j, &h, true, ja4) == FSC_OK && ja4[0] == 'q', "ja4 over QUIC starts with q");
+    CHECK(fsc_ja3_text(&h, text, 40) == (size_t)-1, "ja3 text that does not fit is refused");
+
+    /* hand-made hellos: {ciphers, extensions (type, data) as hex, expected ja4 prefix} */
+    static const struct {
+        const char *what, *body_tail; /* after version+random+session id */
+        const char *ja3, *ja4a;
+    } rows[] = {
+        {"no extensions: version from client_version, no ALPN",
+         "0004c02f0035 0100", "769,49199-53,,,", "t10i020000"},
+        {"ALPN of one non-alphanumeric byte: hex digits",
+         "0002c02f 0100 0008 0010 0004 0002 01ab", "769,49199,16,,", "t10i0101ab"},
+        {"ALPN http/1.1, SSL 3.0 hello",
+         "00020035 0100 000f 0010 000b 0009 08687474702f312e31", "769,53,16,,", "t10i0101h1"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        uint8_t body[256], r[300];
+        size_t bl = 0;
+        body[bl++] = 3, body[bl++] = 1;
+        memset(body + bl, 0, 32), bl += 32;
+        body[bl++] = 0;
+        bl += unit_hex(rows[i].body_tail, body + bl, sizeof body - bl);
+        size_t rl = 0;
+        r[rl++] = 0x16, r[rl++] = 3, r[rl++] = 1, r[rl++] = 0, r[rl++] = (uint8_t)(bl + 4);
+        r[rl++] = 1, r[rl++] = 0, r[rl++] = 0, r[rl++] = (uint8_t)bl;
+        memcpy(r + rl, body, bl), rl += bl;
+        fsc_status st = fsc_tls_parse_client_hello(r, rl, scratch, sizeof scratch, &h);
+        CHECK(st == FSC_OK, "%s: parses (%d)", rows[i].what, st);
+        CHECK(fsc_ja3_text(&h, text, sizeof text) != (size_t)-1 && strcmp(text, rows[i].ja3) == 0,
+              "%s: ja3 text %s", rows[i].what, text);
+        CHECK(fsc_ja4(j, &h, false, ja4) == FSC_OK && strncmp(ja4, rows[i].ja4a, 10) == 0,
+              "%s: ja4 %s", rows[i].what, ja4);
+    }
+    /* no ciphers and no extensions hash to zeros */
+    uint8_t empty[] = {0x16, 3, 1, 0, 42, 1, 0, 0, 38, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                       0,    0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    CHECK(fsc_tls_parse_client_hello(empty, sizeof empty, scratch, sizeof scratch, &h) == FSC_OK &&
+              fsc_ja4(j, &h, false, ja4) == FSC_OK &&
+              strcmp(ja4, "t12i000000_000000000000_000000000000") == 0,
+          "empty lists: %s", ja4);
+    fsc_ja_free(j);
+}
+
+/* HTTP responses (for http.apk_url) and the .apk path test. */
+static void test_http_response(void)
+{
+    static const struct {
+        const char *what, *in;
+        fsc_status st;
+        unsigned status;
+        const char *ctype; /* NULL: none */
+    } rows[] = {
+        {"apk type with parameters",
+         "HTTP/1.1 200 OK\r\nContent-Type:  application/vnd.android.package-archive ; x=1\r\n\r\n",
+         FSC_OK, 200, "application/vnd.android.package-archive"},
+        {"no content type, bare LF", "HTTP/1.0 302 Found\nLocation: /x\n\n", FSC_OK, 302, NULL},
+        {"first content type wins",
+         "HTTP/1.1 200 OK\r\ncontent-type: a/b\r\nContent-Type: c/d\r\n\r\n", FSC_OK, 200, "a/b"},
+        {"header cut", "HTTP/1.1 200 OK\r\nContent-Type: a/b\r\n", FSC_EPARTIAL, 0, NULL},
+        {"prefix of the protocol", "HTT", FSC_EPARTIAL, 0, NULL},
+        {"a request", "GET / HTTP/1.1\r\n\r\n", FSC_EUNSUPPORTED, 0, NULL},
+        {"HTTP/2 preface", "HTTP/2.0\r\n", FSC_EUNSUPPORTED, 0, NULL},
+        {"status not digits", "HTTP/1.1 2x0 OK\r\n\r\n", FSC_EMALFORMED, 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t n = strlen(rows[i].in);
+        uint8_t *b = malloc(n ? n : 1); /* exact size: ASan sees any over-read */
+        memcpy(b, rows[i].in, n);
+        fsc_http_response r;
+        fsc_status st = fsc_http_parse_response(b, n, &r);
+        bool ok = st == rows[i].st;
+        if (ok && st == FSC_OK) {
+            ok = r.status == rows[i].status &&
+                 (rows[i].ctype ? r.content_type && r.content_type_len == strlen(rows[i].ctype) &&
+                                      memcmp(r.content_type, rows[i].ctype, r.content_type_len) == 0
+                                : r.content_type == NULL);
+        }
+        CHECK(ok, "http response %s (status %d)", rows[i].what, st);
+        for (size_t cut = 0; cut < n; cut++)
+            (void)fsc_http_parse_response(b + n - cut, cut, &r); /* suffixes: no crash */
+        free(b);
+    }
+    static const struct {
+        const char *uri;
+        bool apk;
+    } paths[] = {
+        {"/app/x.apk", true},          {"/X.APK?session=1", true}, {"http://h/a.apk#frag", true},
+        {"/apk", false},               {"/x.apk.html", false},     {"/x.ap", false},
+        {"/download?f=x.apk", false},  {"", false},
+    };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        CHECK(fsc_http_is_apk_path(paths[i].uri, strlen(paths[i].uri)) == paths[i].apk,
+              "apk path %s: %d", paths[i].uri, paths[i].apk);
+}
+
 int main(void)
 {
     test_dns();
     test_tls();
     test_http();
+    test_ja();
+    test_http_response();
     return unit_done();
 }
