@@ -18,6 +18,7 @@
 #include "identity.h"
 #include "model.h"
 #include "pipeline.h"
+#include "radius.h"
 #include "rules.h"
 #include "state.h"
 
@@ -149,7 +150,9 @@ static void usage(FILE *f)
             "  --rules-cache DIR     compiled-rule cache (default ~/.cache/fraudscan; none)\n"
             "  --events FILE         app-install events, JSON lines ('-': stdin)\n"
             "  --identity FILE       IP -> subscriber, precinct (CSV)\n"
+            "  --radius FILE         RADIUS accounting (JSON lines or CSV), after --identity\n"
             "  --profiles FILE       subscriber -> age band, occupation (CSV)\n"
+            "  --profiles-redis HOST:PORT[/PREFIX]  profiles from Redis hashes PREFIX:SUBSCRIBER\n"
             "  --alerts FILE         write alert JSON lines here (default: stdout)\n"
             "  --publish ENDPOINT    publish alerts on a ZeroMQ PUB socket\n"
             "  --wait-subscribers N  before the first alert, wait for N subscribers (5 s)\n"
@@ -190,12 +193,14 @@ int fsc_cmd_replay(int argc, char **argv)
         {"dead-letter", required_argument, NULL, 1005},
         {"max-skew", required_argument, NULL, 1006},
         {"state-redis-prefix", required_argument, NULL, 1007},
+        {"radius", required_argument, NULL, 1008},
+        {"profiles-redis", required_argument, NULL, 1009},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *rules_path = "rules", *rules_cache = NULL, *events_path = NULL;
-    const char *identity_path = NULL;
+    const char *identity_path = NULL, *radius_path = NULL, *profiles_redis = NULL;
     const char *profiles_path = NULL, *alerts_path = NULL;
     fsc_alert_sink_config sc = {0};
     long workers = 1;
@@ -235,6 +240,8 @@ int fsc_cmd_replay(int argc, char **argv)
         case 1004: eo.follow = true; break;
         case 1005: eo.dead_letter = optarg; break;
         case 1007: state_prefix = optarg; break;
+        case 1008: radius_path = optarg; break;
+        case 1009: profiles_redis = optarg; break;
         case 1006:
             if (fsc_cmd_long("--max-skew", optarg, 0, 10L * 365 * 86400, &max_skew) != 0)
                 return 2;
@@ -273,9 +280,32 @@ int fsc_cmd_replay(int argc, char **argv)
     if (identity_path &&
         fsc_identity_load(identity_path, &diag, &r.counters, &identity) != FSC_OK)
         goto done;
+    if (radius_path) { /* applied on top of the static table, in file order */
+        if (!identity && !(identity = fsc_identity_new()))
+            goto done;
+        if (fsc_radius_load(radius_path, identity, &diag, &r.counters) != FSC_OK)
+            goto done;
+    }
     if (profiles_path &&
         fsc_profiles_load(profiles_path, &diag, &r.counters, &profiles) != FSC_OK)
         goto done;
+    if (profiles_redis && !profiles_path) {
+        char hp[512];
+        const char *slash = strchr(profiles_redis, '/');
+        size_t hl = slash ? (size_t)(slash - profiles_redis) : strlen(profiles_redis);
+        if (hl >= sizeof hp) {
+            fprintf(stderr, "fraudscan replay: --profiles-redis: address too long\n");
+            goto done;
+        }
+        memcpy(hp, profiles_redis, hl);
+        hp[hl] = '\0';
+        if (fsc_profiles_load_redis(hp, slash ? slash + 1 : NULL, &diag, &r.counters,
+                                    &profiles) != FSC_OK)
+            goto done;
+    } else if (profiles_redis) {
+        fprintf(stderr, "fraudscan replay: give --profiles or --profiles-redis, not both\n");
+        goto done;
+    }
     if (!model_path)
         model_path = fsc_model_default_path(rules_path, mpath, sizeof mpath);
     if (model_path && fsc_model_load(model_path, &diag, &model) != FSC_OK) {

@@ -16,10 +16,12 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
+#include "identity_int.h"
 #include "timefmt.h"
 
 #define FSC_TIME_MAX INT64_MAX /* an empty end: still held */
@@ -27,7 +29,7 @@
 
 /* ---- bounded line source: a FILE or a memory buffer --------------------- */
 
-typedef struct lsrc {
+struct fsc_lsrc {
     FILE *f;            /* NULL: read from mem */
     const char *mem;
     size_t memlen, mempos;
@@ -36,7 +38,8 @@ typedef struct lsrc {
     bool eof;
     char line[FSC_CSV_LINE_MAX];
     size_t linelen;
-} lsrc;
+};
+typedef struct fsc_lsrc lsrc;
 
 /* Next line into s->line. FSC_OK, FSC_EOF or FSC_EIO; *too_long when the
  * line exceeded the bound (its excess is consumed and dropped). */
@@ -91,11 +94,16 @@ static fsc_status lsrc_next(lsrc *s, bool *too_long)
 
 /* ---- CSV splitting ------------------------------------------------------ */
 
-typedef struct csv_field {
-    const char *p;     /* unquoted, unescaped text (into the line or scratch) */
-    size_t len;
-    unsigned long col; /* 1-based byte column where the field starts */
-} csv_field;
+typedef fsc_csv_field csv_field;
+
+static const char *csv_split(const char *line, size_t len, char *scratch, csv_field *f,
+                             size_t max, size_t *nf, unsigned long *errcol);
+
+const char *fsc_csv_split(const char *line, size_t len, char *scratch, csv_field *f,
+                          size_t max, size_t *nf, unsigned long *errcol)
+{
+    return csv_split(line, len, scratch, f, max, nf, errcol);
+}
 
 /* Splits line[0..len) into fields. Quoted fields are unescaped into
  * scratch (at least len bytes). Returns NULL, or an error message with
@@ -254,6 +262,26 @@ static void lsrc_close(lsrc *src)
     free(src);
 }
 
+fsc_lsrc *fsc_lsrc_open(const char *path, const char *buf, size_t len, fsc_diag *diag,
+                        fsc_status *st)
+{
+    return lsrc_open(path, buf, len, diag, st);
+}
+
+fsc_status fsc_lsrc_next(fsc_lsrc *src, const char **line, size_t *len, bool *too_long)
+{
+    fsc_status st = lsrc_next(src, too_long);
+    *line = src->line;
+    *len = src->linelen;
+    return st;
+}
+
+void fsc_lsrc_close(fsc_lsrc *src)
+{
+    if (src)
+        lsrc_close(src);
+}
+
 static fsc_status run_loader(loader *ld, lsrc *src)
 {
     char *scr = malloc(FSC_CSV_LINE_MAX);
@@ -397,6 +425,14 @@ struct fsc_identity {
     size_t nplens4, nplens6;
     uint32_t *subs; /* subscriber -> 1 + its latest-starting row; 0 = empty */
     size_t nsubs;   /* power of two */
+    /* (family, prefix length, network) -> 1 + the row still held (end
+     * FSC_TIME_MAX) with the latest start; 0 = empty. A slot whose row has
+     * since been ended is stale, not free: each key owns at most one slot,
+     * so the map never needs deletions. For fsc_identity_open/close. */
+    uint32_t *open;
+    size_t nopen, open_used; /* nopen: power of two */
+    bool dirty;              /* rows added or ended since the last index */
+    unsigned long seq;       /* orders holdings opened at run time */
     fsc_arena strings;
 };
 
@@ -554,9 +590,73 @@ static size_t sub_slot(const fsc_identity *id, const char *s)
     return i;
 }
 
-/* Sorts the rows, warns about overlapping ranges, builds the hashes. */
+static bool key_eq(const idrow *r, const fsc_addr *net, uint8_t plen)
+{
+    return r->net.family == net->family && r->plen == plen && memcmp(r->net.b, net->b, 16) == 0;
+}
+
+/* Slot of the key (net, plen) in id->open: its entry, or the empty slot. */
+static size_t open_slot(const fsc_identity *id, const fsc_addr *net, uint8_t plen)
+{
+    size_t i = (size_t)key_hash(net->family, plen, net->b) & (id->nopen - 1);
+    while (id->open[i] && !key_eq(&id->rows[id->open[i] - 1], net, plen))
+        i = (i + 1) & (id->nopen - 1);
+    return i;
+}
+
+/* Makes room in id->open for one more key, at a load under one half. */
+static fsc_status open_reserve(fsc_identity *id)
+{
+    if (id->nopen && (id->open_used + 1) * 2 <= id->nopen)
+        return FSC_OK;
+    size_t ns = id->nopen ? id->nopen * 2 : 64;
+    uint32_t *old = id->open;
+    size_t oldn = id->nopen;
+    id->open = calloc(ns, sizeof *id->open);
+    if (!id->open) {
+        id->open = old;
+        return FSC_ENOMEM;
+    }
+    id->nopen = ns;
+    for (size_t i = 0; i < oldn; i++)
+        if (old[i]) {
+            const idrow *r = &id->rows[old[i] - 1];
+            id->open[open_slot(id, &r->net, r->plen)] = old[i];
+        }
+    free(old);
+    return FSC_OK;
+}
+
+/* Rebuilds id->open from the (sorted) rows: per key, the still-held row
+ * with the latest start. */
+static fsc_status open_rebuild(fsc_identity *id)
+{
+    free(id->open);
+    id->open = NULL;
+    id->nopen = id->open_used = 0;
+    for (size_t i = 0; i < id->n; i++) {
+        if (id->rows[i].end != FSC_TIME_MAX)
+            continue;
+        if (open_reserve(id) != FSC_OK)
+            return FSC_ENOMEM;
+        size_t s = open_slot(id, &id->rows[i].net, id->rows[i].plen);
+        if (!id->open[s])
+            id->open_used++;
+        id->open[s] = (uint32_t)i + 1; /* sorted by start: the later wins */
+    }
+    return FSC_OK;
+}
+
+/* Sorts the rows, warns about overlapping ranges (when diag is given),
+ * builds the hashes. May be called again after rows were added. */
 static fsc_status identity_index(fsc_identity *id, fsc_diag *diag, const char *file)
 {
+    free(id->slots);
+    free(id->subs);
+    id->slots = NULL;
+    id->subs = NULL;
+    id->nslots = id->nsubs = id->nplens4 = id->nplens6 = 0;
+    id->dirty = false;
     if (id->n)
         qsort(id->rows, id->n, sizeof *id->rows, row_cmp);
     size_t ns = 16;
@@ -571,7 +671,7 @@ static fsc_status identity_index(fsc_identity *id, fsc_diag *diag, const char *f
         size_t j = i + 1;
         while (j < id->n && key_cmp(&id->rows[i], &id->rows[j]) == 0) {
             const idrow *prev = &id->rows[j - 1], *cur = &id->rows[j];
-            if (cur->start < prev->end)
+            if (diag && cur->start < prev->end)
                 fsc_diagf(diag, FSC_SEV_WARNING, file, cur->line, 0,
                           "time range overlaps the row on line %lu for the same address; "
                           "lookups prefer the later start",
@@ -608,7 +708,7 @@ static fsc_status identity_index(fsc_identity *id, fsc_diag *diag, const char *f
     for (int l = 128; l >= 0; l--)
         if (seen6[l])
             id->plens6[id->nplens6++] = (uint8_t)l;
-    return FSC_OK;
+    return open_rebuild(id);
 }
 
 static fsc_status identity_load_src(const char *name, lsrc *src, fsc_diag *diag,
@@ -663,8 +763,107 @@ void fsc_identity_free(fsc_identity *id)
     free(id->rows);
     free(id->slots);
     free(id->subs);
+    free(id->open);
     fsc_arena_free(&id->strings);
     free(id);
+}
+
+/* ---- holdings opened and closed at run time (RADIUS accounting) ------- */
+
+fsc_identity *fsc_identity_new(void)
+{
+    fsc_identity *id = calloc(1, sizeof *id);
+    if (id && identity_index(id, NULL, NULL) != FSC_OK) {
+        fsc_identity_free(id);
+        return NULL;
+    }
+    return id;
+}
+
+/* Checks and masks (addr, plen) into *net, by the rules of the ip column. */
+static fsc_status holding_key(const fsc_addr *addr, unsigned plen, fsc_addr *net)
+{
+    if (!addr || (addr->family != 4 && addr->family != 6))
+        return FSC_EINVAL;
+    unsigned maxlen = addr->family == 4 ? 32 : 128, minlen = addr->family == 4 ? 8 : 32;
+    if (plen > maxlen || plen < minlen)
+        return FSC_EINVAL;
+    *net = *addr;
+    mask_addr(net, plen);
+    return FSC_OK;
+}
+
+fsc_status fsc_identity_open(fsc_identity *id, const fsc_addr *addr, unsigned plen,
+                             fsc_time start, const char *subscriber, const char *precinct)
+{
+    fsc_addr net;
+    if (!id || !subscriber || !*subscriber || holding_key(addr, plen, &net) != FSC_OK)
+        return FSC_EINVAL;
+    if (open_reserve(id) != FSC_OK)
+        return FSC_ENOMEM;
+    size_t s = open_slot(id, &net, (uint8_t)plen);
+    idrow *cur = id->open[s] ? &id->rows[id->open[s] - 1] : NULL;
+    if (cur && cur->end == FSC_TIME_MAX) {
+        if (start < cur->start)
+            return FSC_EINVAL; /* older than what the table already holds */
+        if (strcmp(cur->holder.subscriber, subscriber) == 0)
+            return FSC_OK; /* still theirs (an Interim-Update) */
+    }
+    if (id->n >= FSC_IDENTITY_MAX_ROWS)
+        return FSC_ELIMIT;
+    if (id->n == id->cap) {
+        size_t cap = id->cap ? id->cap * 2 : 256;
+        idrow *nr = realloc(id->rows, cap * sizeof *nr);
+        if (!nr)
+            return FSC_ENOMEM;
+        id->rows = nr;
+        id->cap = cap;
+        cur = id->open[s] ? &id->rows[id->open[s] - 1] : NULL;
+    }
+    idrow r = {.net = net, .plen = (uint8_t)plen, .start = start, .end = FSC_TIME_MAX};
+    r.holder.subscriber = fsc_arena_strndup(&id->strings, subscriber, strlen(subscriber));
+    if (!precinct) /* RADIUS rarely knows it: keep the one the person had */
+        precinct = fsc_identity_precinct(id, subscriber);
+    r.holder.precinct = precinct ? fsc_arena_strndup(&id->strings, precinct, strlen(precinct))
+                                 : NULL;
+    if (!r.holder.subscriber || (precinct && !r.holder.precinct))
+        return FSC_ENOMEM;
+    /* after every loaded row with the same start (rows sort by line then) */
+    r.line = (1UL << 31) + id->seq++;
+    if (cur && cur->end == FSC_TIME_MAX)
+        cur->end = start; /* the previous holder's Stop was missed */
+    if (!id->open[s])
+        id->open_used++;
+    id->rows[id->n++] = r;
+    id->open[s] = (uint32_t)id->n;
+    id->dirty = true;
+    return FSC_OK;
+}
+
+fsc_status fsc_identity_close(fsc_identity *id, const fsc_addr *addr, unsigned plen,
+                              fsc_time end, const char *subscriber)
+{
+    fsc_addr net;
+    if (!id || holding_key(addr, plen, &net) != FSC_OK)
+        return FSC_EINVAL;
+    if (!id->nopen)
+        return FSC_ENOTFOUND;
+    size_t s = open_slot(id, &net, (uint8_t)plen);
+    idrow *cur = id->open[s] ? &id->rows[id->open[s] - 1] : NULL;
+    if (!cur || cur->end != FSC_TIME_MAX ||
+        (subscriber && strcmp(cur->holder.subscriber, subscriber) != 0))
+        return FSC_ENOTFOUND;
+    if (end < cur->start)
+        return FSC_EINVAL;
+    cur->end = end;
+    return FSC_OK;
+}
+
+fsc_status fsc_identity_commit(fsc_identity *id)
+{
+    if (!id || !id->dirty)
+        return FSC_OK;
+    return identity_index(id, NULL, NULL);
 }
 
 const char *fsc_identity_precinct(const fsc_identity *id, const char *subscriber)
@@ -884,7 +1083,7 @@ static fsc_status profile_row(void *tab, loader *ld, const csv_field *f)
         p->rows = nr;
         p->cap = cap;
     }
-    fsc_profile r;
+    fsc_profile r = {.precinct = NULL};
     r.subscriber = fsc_arena_strndup(&p->strings, sub->p, sub->len);
     r.age_band = fsc_arena_strndup(&p->strings, f[P_AGE_BAND].p, f[P_AGE_BAND].len);
     r.occupation = fsc_arena_strndup(&p->strings, f[P_OCCUPATION].p, f[P_OCCUPATION].len);
@@ -940,6 +1139,67 @@ fsc_status fsc_profiles_load_buf(const char *name, const char *buf, size_t len, 
     st = profiles_load_src(name, src, diag, counters, out);
     lsrc_close(src);
     return st;
+}
+
+fsc_profiles *fsc_profiles_new(void)
+{
+    fsc_profiles *p = calloc(1, sizeof *p);
+    if (p && prof_grow(p) != FSC_OK) {
+        fsc_profiles_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+fsc_status fsc_profiles_put(fsc_profiles *p, const char *subscriber, size_t sublen,
+                            const char *age_band, const char *occupation, const char *group,
+                            const char *precinct, char *err, size_t errcap)
+{
+    if (sublen == 0) {
+        snprintf(err, errcap, "empty subscriber");
+        return FSC_EMALFORMED;
+    }
+    fsc_group g = FSC_GROUP_COUNT;
+    if (group && *group) {
+        g = fsc_group_lookup(group, strlen(group));
+        if (g == FSC_GROUP_COUNT) {
+            snprintf(err, errcap, "field \"group\": unknown group \"%.40s\"", group);
+            return FSC_EMALFORMED;
+        }
+    }
+    if ((p->n + 1) * 2 > p->nslots && prof_grow(p) != FSC_OK)
+        return FSC_ENOMEM;
+    size_t s = prof_slot(p, subscriber, sublen);
+    if (p->slots[s]) {
+        snprintf(err, errcap, "\"%.*s\" already has a profile", (int)(sublen > 40 ? 40 : sublen),
+                 subscriber);
+        return FSC_EMALFORMED;
+    }
+    if (p->n >= FSC_IDENTITY_MAX_ROWS) {
+        snprintf(err, errcap, "more than %u profiles", FSC_IDENTITY_MAX_ROWS);
+        return FSC_ELIMIT;
+    }
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        fsc_profile *nr = realloc(p->rows, cap * sizeof *nr);
+        if (!nr)
+            return FSC_ENOMEM;
+        p->rows = nr;
+        p->cap = cap;
+    }
+    const char *ab = age_band ? age_band : "", *oc = occupation ? occupation : "";
+    fsc_profile r = {.precinct = NULL};
+    r.subscriber = fsc_arena_strndup(&p->strings, subscriber, sublen);
+    r.age_band = fsc_arena_strndup(&p->strings, ab, strlen(ab));
+    r.occupation = fsc_arena_strndup(&p->strings, oc, strlen(oc));
+    if (precinct && *precinct)
+        r.precinct = fsc_arena_strndup(&p->strings, precinct, strlen(precinct));
+    if (!r.subscriber || !r.age_band || !r.occupation || (precinct && *precinct && !r.precinct))
+        return FSC_ENOMEM;
+    r.group = g != FSC_GROUP_COUNT ? g : fsc_group_derive(r.age_band, r.occupation);
+    p->rows[p->n++] = r;
+    p->slots[s] = (uint32_t)p->n;
+    return FSC_OK;
 }
 
 void fsc_profiles_free(fsc_profiles *p)

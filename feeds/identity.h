@@ -69,6 +69,41 @@ const fsc_holder *fsc_identity_lookup(const fsc_identity *id, const fsc_addr *a,
  * events, which name a subscriber but no address.) */
 const char *fsc_identity_precinct(const fsc_identity *id, const char *subscriber);
 
+/* ---- holdings at run time (RADIUS accounting, feeds/radius.h) ----------
+ *
+ * A holding is an address or prefix (addr masked to plen; IPv4 /8../32,
+ * IPv6 /32../128, as the ip column) held by a subscriber from a start time
+ * on. None of these functions may run while another thread looks the table
+ * up: apply changes before the pipeline starts (replay does), or under the
+ * caller's own lock. */
+
+/* An empty table, for when no identity CSV is given. NULL when out of
+ * memory. Free with fsc_identity_free. */
+fsc_identity *fsc_identity_new(void);
+/* Opens a holding of (addr, plen) by `subscriber` at `start`; both strings
+ * are copied. precinct may be NULL: the subscriber's precinct in the table
+ * is then kept, if any. When the key is already held:
+ *   - by the same subscriber: nothing changes (an Interim-Update);
+ *   - by someone else: their holding ends at `start` (a missed Stop), and
+ *     the new one begins there;
+ *   - from a start later than `start`: FSC_EINVAL (out of order).
+ * Returns FSC_OK, FSC_EINVAL (bad key or empty subscriber), FSC_ELIMIT
+ * (FSC_IDENTITY_MAX_ROWS reached) or FSC_ENOMEM. Lookups see a new holding
+ * after fsc_identity_commit(). */
+fsc_status fsc_identity_open(fsc_identity *id, const fsc_addr *addr, unsigned plen,
+                             fsc_time start, const char *subscriber, const char *precinct);
+/* Ends the open holding of (addr, plen) at `end` (exclusive). When
+ * subscriber is not NULL, only a holding by that subscriber is ended.
+ * Returns FSC_OK, FSC_ENOTFOUND (nothing open, or open by someone else) or
+ * FSC_EINVAL (bad key, or end before the holding's start). Seen by lookups
+ * at once. */
+fsc_status fsc_identity_close(fsc_identity *id, const fsc_addr *addr, unsigned plen,
+                              fsc_time end, const char *subscriber);
+/* Re-indexes the table after fsc_identity_open calls (one sort, O(n log n)):
+ * until then lookups answer from the previous index, which stays valid
+ * memory. FSC_OK or FSC_ENOMEM. */
+fsc_status fsc_identity_commit(fsc_identity *id);
+
 typedef struct fsc_profiles fsc_profiles;
 
 typedef struct fsc_profile {
@@ -76,6 +111,8 @@ typedef struct fsc_profile {
     const char *age_band;
     const char *occupation;
     fsc_group group;
+    const char *precinct;   /* from a Redis profile hash; NULL from CSV. The
+                             * identity feed's precinct is what alerts use */
 } fsc_profile;
 
 /* Loads a profiles CSV; same statuses and ownership as fsc_identity_load.
@@ -85,6 +122,18 @@ fsc_status fsc_profiles_load(const char *path, fsc_diag *diag, fsc_counters *cou
                              fsc_profiles **out);
 fsc_status fsc_profiles_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
                                  fsc_counters *counters, fsc_profiles **out);
+/* Loads profiles from Redis hashes PREFIX:SUBSCRIBER with the fields
+ * age_band, occupation, group and precinct (all optional; group as the CSV
+ * column). `host_port` is "HOST:PORT"; prefix NULL means "fsc:profile".
+ * Keys are found with SCAN (MATCH PREFIX:*, COUNT 1000) and each batch is
+ * read with pipelined HMGETs, so no reply holds more than one batch. A bad
+ * hash (unknown group, a field over 256 bytes, not a hash) is reported as
+ * "redis://HOST:PORT/KEY: ..." and counted in profiles.bad_rows. Returns
+ * FSC_OK and *out (free with fsc_profiles_free), FSC_EREDIS (cannot connect
+ * or a command failed; reported), FSC_EINVAL (bad host_port), FSC_ENOMEM.
+ * On failure *out is left untouched. */
+fsc_status fsc_profiles_load_redis(const char *host_port, const char *prefix, fsc_diag *diag,
+                                   fsc_counters *counters, fsc_profiles **out);
 size_t fsc_profiles_count(const fsc_profiles *p);
 void fsc_profiles_free(fsc_profiles *p);
 /* The profile of `subscriber`, or NULL. Owned by p. */
