@@ -94,6 +94,8 @@ fsc_status fsc_alert_to_json(const fsc_alert *a, char **out, size_t *len)
     gen_kv(g, "fraud_type_name", fsc_fraud_type_name(a->fraud_type));
     gen_kv(g, "instruction", a->instruction);
     gen_kv(g, "ruleset_version", a->ruleset_version);
+    if (a->ruleset_loaded)
+        gen_time(g, "ruleset_loaded", a->ruleset_loaded);
     gen_kv(g, "model_version", a->model_version ? a->model_version : "");
     gen_num(g, "prior", a->prior);
     gen_str(g, "evidence");

@@ -102,6 +102,7 @@ struct fsc_pipeline {
     fsc_ruleset *rules, *old, *pending;
     _Atomic uint64_t gen;
     char version[64];
+    fsc_time loaded_at;         /* when the set in use was loaded */
 
     uint64_t seq;               /* frames handed to workers (reader thread) */
     fsc_seq *seqs;              /* sequence progress for the current set */
@@ -342,6 +343,7 @@ static void emit_alert(void *ctx, const fsc_alert *a)
     fsc_pipeline *p = ctx;
     fsc_alert copy = *a;
     copy.ruleset_version = p->version;
+    copy.ruleset_loaded = p->loaded_at;
     fsc_alert_sink_emit(p->cfg.sink, &copy);
 }
 
@@ -570,6 +572,7 @@ static void swap_rules(fsc_pipeline *p)
         p->rules = p->pending;
         p->pending = NULL;
         snprintf(p->version, sizeof p->version, "%s", fsc_ruleset_version(p->rules));
+        p->loaded_at = fsc_ruleset_loaded_at(p->rules);
         uint64_t g = atomic_fetch_add_explicit(&p->gen, 1, memory_order_release) + 1;
         pthread_mutex_unlock(&p->lock);
         /* the reader's own matcher (install events, inline traffic) and the
@@ -764,6 +767,7 @@ fsc_status fsc_pipeline_new(const fsc_pipeline_config *cfg, fsc_ruleset *rules,
     p->nworkers = cfg->workers > 1 ? cfg->workers : 0;
     p->rules = rules;
     snprintf(p->version, sizeof p->version, "%s", fsc_ruleset_version(rules));
+    p->loaded_at = fsc_ruleset_loaded_at(rules);
     pthread_mutex_init(&p->lock, NULL);
     atomic_init(&p->gen, 0);
     atomic_init(&p->stop, false);

@@ -102,6 +102,7 @@ typedef struct fsc_alert {
     double prior;            /* the prior probability for ft and group */
     const char *instruction;
     const char *ruleset_version;
+    fsc_time ruleset_loaded;     /* when that rule set was loaded; 0: unknown */
     const char *model_version;
     size_t nevidence;
     const fsc_evidence *evidence; /* oldest first */
