@@ -1,27 +1,53 @@
 /* parse_http.c: HTTP/1.x request headers (http.uri, http.host,
  * http.user_agent), and the Content-Type of responses (http.apk_url). */
+#include <stdbool.h>
 #include <string.h>
 
 #include "parse.h"
 
 /* Methods whose token, followed by a space, starts a request. The list
  * follows what tshark's HTTP dissector recognises (RFC 9110, WebDAV,
- * CalDAV), so detection by content agrees with the reference. */
-static const char *const methods[] = {
-    "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "CONNECT", "TRACE", "PATCH",
-    "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH",
-    "REPORT", "CHECKOUT", "CHECKIN", "MERGE", "MKACTIVITY", "MKWORKSPACE",
-    "VERSION-CONTROL", "BASELINE-CONTROL", "UPDATE", "LABEL", "UNCHECKOUT", "ACL",
-    "BIND", "REBIND", "UNBIND", "MKCALENDAR", "ORDERPATCH", "NOTIFY", "SUBSCRIBE",
-    "UNSUBSCRIBE", "PURGE", "POLL", "BMOVE", "BDELETE", "BPROPFIND", "BPROPPATCH",
-    "BCOPY",
+ * CalDAV), so detection by content agrees with the reference. Lengths are
+ * kept with the names: this runs on every TCP payload that starts a
+ * segment of interest, most of which are not HTTP at all. */
+#define M(s) {s, sizeof s - 1}
+static const struct {
+    const char *name;
+    size_t len;
+} methods[] = {
+    M("GET"), M("POST"), M("HEAD"), M("PUT"), M("DELETE"), M("OPTIONS"), M("CONNECT"),
+    M("TRACE"), M("PATCH"), M("PROPFIND"), M("PROPPATCH"), M("MKCOL"), M("COPY"), M("MOVE"),
+    M("LOCK"), M("UNLOCK"), M("SEARCH"), M("REPORT"), M("CHECKOUT"), M("CHECKIN"), M("MERGE"),
+    M("MKACTIVITY"), M("MKWORKSPACE"), M("VERSION-CONTROL"), M("BASELINE-CONTROL"),
+    M("UPDATE"), M("LABEL"), M("UNCHECKOUT"), M("ACL"), M("BIND"), M("REBIND"), M("UNBIND"),
+    M("MKCALENDAR"), M("ORDERPATCH"), M("NOTIFY"), M("SUBSCRIBE"), M("UNSUBSCRIBE"),
+    M("PURGE"), M("POLL"), M("BMOVE"), M("BDELETE"), M("BPROPFIND"), M("BPROPPATCH"),
+    M("BCOPY"),
 };
+#undef M
+
+/* Can c start a method? One test rejects almost every binary payload
+ * before any string comparison (measured: the method scan was a third of
+ * the per-packet time on bulk TCP before this). */
+static bool method_start(uint8_t c)
+{
+    switch (c) {
+    case 'A': case 'B': case 'C': case 'D': case 'G': case 'H': case 'L': case 'M':
+    case 'N': case 'O': case 'P': case 'R': case 'S': case 'T': case 'U': case 'V':
+        return true;
+    default:
+        return false;
+    }
+}
 
 size_t fsc_http_method_len(const uint8_t *buf, size_t len)
 {
+    if (len == 0 || !method_start(buf[0]))
+        return 0;
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        size_t m = strlen(methods[i]);
-        if (len > m && buf[m] == ' ' && memcmp(buf, methods[i], m) == 0)
+        size_t m = methods[i].len;
+        if (len > m && buf[m] == ' ' && buf[0] == (uint8_t)methods[i].name[0] &&
+            memcmp(buf, methods[i].name, m) == 0)
             return m;
     }
     return 0;
@@ -29,14 +55,16 @@ size_t fsc_http_method_len(const uint8_t *buf, size_t len)
 
 bool fsc_http_may_be_request(const uint8_t *buf, size_t len)
 {
-    if (len == 0)
+    if (len == 0 || !method_start(buf[0]))
         return false;
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        size_t m = strlen(methods[i]);
+        size_t m = methods[i].len;
+        if (buf[0] != (uint8_t)methods[i].name[0])
+            continue;
         if (len > m) {
-            if (buf[m] == ' ' && memcmp(buf, methods[i], m) == 0)
+            if (buf[m] == ' ' && memcmp(buf, methods[i].name, m) == 0)
                 return true;
-        } else if (memcmp(buf, methods[i], len) == 0) {
+        } else if (memcmp(buf, methods[i].name, len) == 0) {
             return true;
         }
     }
