@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#define PREFETCH_AHEAD 16384
+
 static uint32_t rd32(const uint8_t *p, bool swapped)
 {
     uint32_t v;
@@ -50,16 +52,15 @@ fsc_status fsc_pcapfile_next(const uint8_t *buf, size_t len, fsc_pcapfile *f, fs
     *caplen = incl;
     *wirelen = orig;
     f->off += 16 + (size_t)incl;
-    /* The next record's header and the packet headers behind it are wanted
-     * as soon as this frame is done: ask for them now, so the memory
-     * latency overlaps this frame's work (without it, the first touch of
-     * each record was 44% of replay time on a 1 GB capture). */
-    if (f->off < len) {
-        __builtin_prefetch(buf + f->off);
-        if (len - f->off > 64)
-            __builtin_prefetch(buf + f->off + 64);
-        if (len - f->off > 128)
-            __builtin_prefetch(buf + f->off + 128);
-    }
+    /* Records are read in file order, so the bytes ahead are wanted soon:
+     * keep the cache lines up to PREFETCH_AHEAD bytes past this record on
+     * their way, so memory latency overlaps the frames' work (without it,
+     * the first touch of each record was 44% of replay time on a 1 GB
+     * capture: the reader that copies with read() streams, we must too). */
+    size_t want = f->off + PREFETCH_AHEAD < len ? f->off + PREFETCH_AHEAD : len;
+    if (f->prefetched < f->off)
+        f->prefetched = f->off;
+    for (; f->prefetched < want; f->prefetched += 64)
+        __builtin_prefetch(buf + f->prefetched);
     return FSC_OK;
 }

@@ -36,6 +36,7 @@ typedef struct fsc_pcapfile {
     bool nanos;     /* timestamps in nanoseconds */
     int linktype;
     size_t off;     /* next record */
+    size_t prefetched; /* bytes up to here are on their way to the cache */
 } fsc_pcapfile;
 
 /* Reads the global header of buf (len bytes). Returns FSC_OK and fills *f
