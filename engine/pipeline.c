@@ -20,6 +20,8 @@
 #define DEFAULT_QUEUE (8u << 20)
 #define HIT_QUEUE (1u << 20)
 #define PUBLISH_EVERY 4096     /* frames between counter snapshots */
+#define PUBLISH_BATCH 32       /* frames handed to a worker in one go; fewer
+                                * wait for the next poll, drain or batch */
 #define MAX_RECORD_HITS 64     /* hits and steps of one record buffered */
 
 /* What a record produced: a rule hit, or a step of a sequence rule (which
@@ -72,6 +74,9 @@ typedef struct worker {
     atomic_bool worker_sleeps, reader_sleeps;
     _Atomic uint64_t queued;   /* frames handed over (reader) */
     _Atomic uint64_t done;     /* frames finished (worker) */
+    uint64_t done_local;       /* the same, the worker's own copy */
+    uint64_t queued_local;     /* frames handed over, the reader's own copy */
+    unsigned unpublished;      /* frames committed, not yet published */
     _Atomic uint64_t done_seq; /* seq of the last frame finished (worker) */
     uint64_t cur_seq;          /* seq of the frame being processed (worker) */
     fsc_counters own;          /* records, rule hits (worker thread) */
@@ -379,8 +384,11 @@ static void drain_hits(fsc_pipeline *p)
                 best = &p->w[i];
             }
         }
-        if (!bh)
+        if (!bh) {
+            for (int i = 0; i < p->nworkers; i++)
+                fsc_ring_release_publish(&p->w[i].hits);
             return;
+        }
         fsc_record rec;
         memset(&rec, 0, sizeof rec);
         rec.source = FSC_SRC_TRAFFIC;
@@ -445,6 +453,8 @@ static void flush_hits(worker *w, const fsc_record *rec)
         memcpy(h->value, v->ptr, len);
         fsc_ring_commit(&w->hits);
     }
+    if (!direct)
+        fsc_ring_publish(&w->hits); /* the record's hits, together */
     if (direct && w->nhits)
         commit(p);
     w->nhits = 0;
@@ -522,8 +532,8 @@ static void *worker_main(void *arg)
             uint32_t seen = atomic_load_explicit(&w->work_bell, memory_order_acquire);
             atomic_store(&w->worker_sleeps, true);
             atomic_thread_fence(memory_order_seq_cst);
-            if (fsc_ring_empty(&w->frames) && !atomic_load(&p->stop))
-                wait_bell(&w->work_bell, seen, 50000); /* 50 ms: reloads, stop */
+            if (fsc_ring_drained(&w->frames) && !atomic_load(&p->stop))
+                wait_bell(&w->work_bell, seen, 20000); /* 20 ms: reloads, stop */
             atomic_store(&w->worker_sleeps, false);
             continue;
         }
@@ -533,15 +543,20 @@ static void *worker_main(void *arg)
         fsc_extract_frame(w->ex, f->linktype, f->ts, f->frame, f->ref ? f->ref : f->data,
                           f->caplen, on_record, w);
         fsc_ring_release(&w->frames);
-        ring_bell(&w->room_bell, &w->reader_sleeps);
+        bool drained = fsc_ring_drained(&w->frames);
         /* publish before `done` says so: once the reader sees every frame
          * done, the counters it reads include them */
-        if (++since == PUBLISH_EVERY || fsc_ring_empty(&w->frames)) {
+        if (++since == PUBLISH_EVERY || drained) {
             publish_counters(p, w);
             since = 0;
         }
         atomic_store_explicit(&w->done_seq, w->cur_seq, memory_order_release);
-        atomic_fetch_add_explicit(&w->done, 1, memory_order_release);
+        atomic_store_explicit(&w->done, ++w->done_local, memory_order_release);
+        if (drained || (w->done_local & 63) == 0) {
+            /* room for a waiting reader: handed back in batches */
+            fsc_ring_release_publish(&w->frames);
+            ring_bell(&w->room_bell, &w->reader_sleeps);
+        }
     }
     publish_counters(p, w);
     return NULL;
@@ -615,6 +630,22 @@ void fsc_pipeline_ruleset_version(fsc_pipeline *p, char *buf, size_t cap)
 
 /* ---- the reader's side ------------------------------------------------ */
 
+/* Makes the frames handed to w visible to it, and wakes it if it sleeps. */
+static void publish_frames(worker *w)
+{
+    if (!w->unpublished)
+        return;
+    w->unpublished = 0;
+    fsc_ring_publish(&w->frames);
+    ring_bell(&w->work_bell, &w->worker_sleeps);
+}
+
+static void publish_all(fsc_pipeline *p)
+{
+    for (int i = 0; i < p->nworkers; i++)
+        publish_frames(&p->w[i]);
+}
+
 static void dispatch(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
                      const uint8_t *data, size_t caplen, bool borrowed)
 {
@@ -628,6 +659,7 @@ static void dispatch(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
     frame_msg *f;
     unsigned spins = 0;
     while ((f = fsc_ring_reserve(&w->frames, sizeof *f + copy)) == NULL) {
+        publish_frames(w);
         drain_hits(p); /* a worker waiting on its hit ring must be able to go on */
         if (++spins < 64) {
             cpu_relax();
@@ -653,8 +685,9 @@ static void dispatch(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
     if (copy)
         memcpy(f->data, data, copy);
     fsc_ring_commit(&w->frames);
-    atomic_fetch_add_explicit(&w->queued, 1, memory_order_release);
-    ring_bell(&w->work_bell, &w->worker_sleeps);
+    atomic_store_explicit(&w->queued, ++w->queued_local, memory_order_release);
+    if (++w->unpublished >= PUBLISH_BATCH)
+        publish_frames(w);
     if ((p->seq & 1023) == 0)
         fsc_pipeline_poll(p);
 }
@@ -683,6 +716,7 @@ void fsc_pipeline_record(fsc_pipeline *p, const fsc_record *rec)
 
 void fsc_pipeline_poll(fsc_pipeline *p)
 {
+    publish_all(p);
     drain_hits(p);
     if (p->pending || p->old)
         swap_rules(p);
@@ -699,6 +733,7 @@ void fsc_pipeline_poll(fsc_pipeline *p)
 void fsc_pipeline_drain(fsc_pipeline *p)
 {
     unsigned spins = 0;
+    publish_all(p);
     for (;;) {
         drain_hits(p);
         bool idle = true;

@@ -4,7 +4,9 @@
  * padding to 8. An entry never wraps: when it does not fit before the end,
  * the producer writes a WRAP marker and starts again at offset 0. head and
  * tail count bytes forever (size_t does not overflow in practice); offsets
- * are taken modulo cap. */
+ * are taken modulo cap. Each side works on a private copy (ph, ct) and
+ * publishes it in batches: the shared counters' cache line then crosses
+ * between the cores once per batch, not once per entry. */
 #include "ring.h"
 
 #include <stdlib.h>
@@ -30,6 +32,7 @@ bool fsc_ring_init(fsc_ring *r, size_t cap)
     r->cap = c;
     atomic_init(&r->head, 0);
     atomic_init(&r->tail, 0);
+    r->ph = r->ct = 0;
     return true;
 }
 
@@ -42,7 +45,7 @@ void fsc_ring_destroy(fsc_ring *r)
 void *fsc_ring_reserve(fsc_ring *r, size_t len)
 {
     size_t need = align8(HDR + len);
-    size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    size_t head = r->ph;
     size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
     size_t pos = head & (r->cap - 1);
     size_t pad = pos + need > r->cap ? r->cap - pos : 0;
@@ -51,11 +54,9 @@ void *fsc_ring_reserve(fsc_ring *r, size_t len)
     if (pad) {
         uint32_t w = WRAP;
         memcpy(r->buf + pos, &w, sizeof w);
-        /* the marker is written before head moves past it: the consumer
-         * sees it whole, skips to offset 0 and waits there for the entry */
         head += pad;
         pos = 0;
-        atomic_store_explicit(&r->head, head, memory_order_release);
+        r->ph = head;
     }
     uint32_t l = (uint32_t)len;
     memcpy(r->buf + pos, &l, sizeof l);
@@ -65,23 +66,34 @@ void *fsc_ring_reserve(fsc_ring *r, size_t len)
 
 void fsc_ring_commit(fsc_ring *r)
 {
-    size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    atomic_store_explicit(&r->head, head + r->reserved, memory_order_release);
+    r->ph += r->reserved;
     r->reserved = 0;
+}
+
+void fsc_ring_publish(fsc_ring *r)
+{
+    atomic_store_explicit(&r->head, r->ph, memory_order_release);
+}
+
+bool fsc_ring_unpublished(const fsc_ring *r)
+{
+    return r->ph != atomic_load_explicit(&r->head, memory_order_relaxed);
 }
 
 const void *fsc_ring_peek(fsc_ring *r, size_t *len)
 {
     for (;;) {
-        size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+        size_t tail = r->ct;
         size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-        if (tail == head)
+        if (tail == head) {
+            fsc_ring_release_publish(r); /* idle: give all room back */
             return NULL;
+        }
         size_t pos = tail & (r->cap - 1);
         uint32_t l;
         memcpy(&l, r->buf + pos, sizeof l);
         if (l == WRAP) {
-            atomic_store_explicit(&r->tail, tail + (r->cap - pos), memory_order_release);
+            r->ct = tail + (r->cap - pos);
             continue;
         }
         *len = l;
@@ -91,11 +103,22 @@ const void *fsc_ring_peek(fsc_ring *r, size_t *len)
 
 void fsc_ring_release(fsc_ring *r)
 {
-    size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    size_t pos = tail & (r->cap - 1);
+    size_t pos = r->ct & (r->cap - 1);
     uint32_t l;
     memcpy(&l, r->buf + pos, sizeof l);
-    atomic_store_explicit(&r->tail, tail + align8(HDR + l), memory_order_release);
+    r->ct += align8(HDR + l);
+    if (r->ct - atomic_load_explicit(&r->tail, memory_order_relaxed) >= 65536)
+        fsc_ring_release_publish(r);
+}
+
+void fsc_ring_release_publish(fsc_ring *r)
+{
+    atomic_store_explicit(&r->tail, r->ct, memory_order_release);
+}
+
+bool fsc_ring_drained(fsc_ring *r)
+{
+    return r->ct == atomic_load_explicit(&r->head, memory_order_acquire);
 }
 
 bool fsc_ring_empty(fsc_ring *r)

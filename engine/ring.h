@@ -15,9 +15,11 @@
 typedef struct fsc_ring {
     uint8_t *buf;
     size_t cap;                 /* bytes, a power of two */
-    _Atomic size_t head;        /* bytes ever written (producer) */
-    _Atomic size_t tail;        /* bytes ever released (consumer) */
-    size_t reserved;            /* producer: size of the pending entry */
+    _Atomic size_t head;        /* bytes published to the consumer */
+    _Atomic size_t tail;        /* bytes released by the consumer */
+    size_t ph;                  /* producer: bytes written, published or not */
+    size_t reserved;            /* producer: size of the entry being written */
+    size_t ct;                  /* consumer: bytes released, published or not */
 } fsc_ring;
 
 /* Makes a ring of at least `cap` bytes (rounded up to a power of two).
@@ -27,16 +29,27 @@ void fsc_ring_destroy(fsc_ring *r);
 
 /* Producer: room for an entry of len bytes, or NULL when the ring is full
  * (try again after the consumer has caught up). len must be well under cap.
- * The entry is invisible to the consumer until fsc_ring_commit(). */
+ * fsc_ring_commit() ends the entry; fsc_ring_publish() makes every ended
+ * entry visible to the consumer at once (one cache-line transfer for a
+ * batch instead of one per entry). */
 void *fsc_ring_reserve(fsc_ring *r, size_t len);
 void fsc_ring_commit(fsc_ring *r);
+void fsc_ring_publish(fsc_ring *r);
+/* Producer: entries committed but not yet published. */
+bool fsc_ring_unpublished(const fsc_ring *r);
 
 /* Consumer: the oldest entry and its length, or NULL when empty. It stays
- * valid until fsc_ring_release(). */
+ * valid until fsc_ring_release(). Released room is handed back to the
+ * producer by fsc_ring_release_publish() (or when peek finds the ring empty
+ * and by every 64 KiB released). */
 const void *fsc_ring_peek(fsc_ring *r, size_t *len);
 void fsc_ring_release(fsc_ring *r);
+void fsc_ring_release_publish(fsc_ring *r);
 
-/* Either side: true when nothing is queued. */
+/* Consumer: true when it has read everything published. */
+bool fsc_ring_drained(fsc_ring *r);
+
+/* Either side: true when nothing published is left to read. */
 bool fsc_ring_empty(fsc_ring *r);
 
 #endif
