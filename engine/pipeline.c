@@ -655,6 +655,22 @@ static void dispatch(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
         return;
     }
     worker *w = &p->w[flow_hash(linktype, data, caplen) % (uint64_t)p->nworkers];
+    if (w->index == 0) {
+        /* worker 0 is the reader itself: N workers are N threads, so on N
+         * cores none of them waits for a core. Its hits go through its own
+         * ring like the others', so scoring stays in frame order. */
+        w->cur_seq = ++p->seq;
+        follow_rules(w);
+        fsc_extract_frame(w->ex, linktype, ts, frame, data, caplen, on_record, w);
+        w->done_local++;
+        w->queued_local++;
+        atomic_store_explicit(&w->done_seq, w->cur_seq, memory_order_release);
+        atomic_store_explicit(&w->queued, w->queued_local, memory_order_release);
+        atomic_store_explicit(&w->done, w->done_local, memory_order_release);
+        if ((p->seq & 1023) == 0)
+            fsc_pipeline_poll(p);
+        return;
+    }
     size_t copy = borrowed ? 0 : caplen;
     frame_msg *f;
     unsigned spins = 0;
@@ -818,7 +834,7 @@ fsc_status fsc_pipeline_new(const fsc_pipeline_config *cfg, fsc_ruleset *rules,
         for (int i = 0; i < p->nworkers; i++)
             if (!worker_init(p, &p->w[i], i, q))
                 goto fail;
-        for (int i = 0; i < p->nworkers; i++) {
+        for (int i = 1; i < p->nworkers; i++) { /* worker 0 is the reader */
             if (pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]) != 0)
                 goto fail;
             p->w[i].started = true;

@@ -1,7 +1,8 @@
 /* pipeline.h: frames and events in, alerts out, on one or more threads.
  *
- *   reader thread (the caller)            worker threads (capture.workers)
- *   fsc_pipeline_frame() --hash-->  ring -> decode, extract, match
+ *   reader thread (the caller)            worker threads (capture.workers - 1:
+ *   fsc_pipeline_frame() --hash-->  ring -> decode, extract, match   the reader
+ *                                                                      is worker 0)
  *        ^                                        |
  *        | drains hits, attributes them to        | rule hits (with a copy of
  *        | people, scores, raises alerts  <- ring-+  the evidence value)
