@@ -733,6 +733,8 @@ void fsc_pipeline_record(fsc_pipeline *p, const fsc_record *rec)
 void fsc_pipeline_poll(fsc_pipeline *p)
 {
     publish_all(p);
+    if (p->nworkers)
+        publish_counters(p, &p->w[0]); /* the reader's own share */
     drain_hits(p);
     if (p->pending || p->old)
         swap_rules(p);
