@@ -25,6 +25,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cmd.h"
+#include "hash.h"
 #include "model.h"
 #include "score.h"
 
@@ -81,12 +82,7 @@ static int num_at(yajl_val v, const char *key, double *out)
 
 static uint64_t fnv(const char *p)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *p; p++) {
-        h ^= (uint8_t)*p;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
+    return fsc_fnv1a(p, strlen(p), FSC_FNV_BASIS);
 }
 
 /* Reads the outcomes; a bad line is reported with its number and skipped. */

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "rules_int.h"
 
 #define CACHE_MAGIC "FSCRDB\0\1"
@@ -40,19 +41,14 @@
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
+    return fsc_fnv1a(p, n, h);
 }
 
 static uint64_t platform_hash(void)
 {
     hs_platform_info_t plat;
     memset(&plat, 0, sizeof plat);
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = FSC_FNV_BASIS;
     const char *v = hs_version();
     h = fnv(h, v, strlen(v));
     if (hs_populate_platform(&plat) == HS_SUCCESS) {
@@ -108,7 +104,7 @@ bool fsc_rules_cache_get(fsc_ruleset *rs, const char *dir)
         get64(buf + 16) != rs->digest || get64(buf + 24) != platform_hash() ||
         get64(buf + 32) != (uint64_t)rs->npats)
         goto done;
-    if (fnv(0xcbf29ce484222325ULL, buf + CACHE_HEADER, len - CACHE_HEADER) != get64(buf + 40))
+    if (fnv(FSC_FNV_BASIS, buf + CACHE_HEADER, len - CACHE_HEADER) != get64(buf + 40))
         goto done;
     uint32_t n = get32(buf + 12);
     size_t at = CACHE_HEADER;
@@ -208,7 +204,7 @@ void fsc_rules_cache_put(const fsc_ruleset *rs, const char *dir, fsc_diag *diag)
         memcpy(buf + at + 16, ser[i], slen[i]);
         at += 16 + slen[i];
     }
-    put64(buf + 40, fnv(0xcbf29ce484222325ULL, buf + CACHE_HEADER, total - CACHE_HEADER));
+    put64(buf + 40, fnv(FSC_FNV_BASIS, buf + CACHE_HEADER, total - CACHE_HEADER));
     /* write then rename: a reader never sees half a file, and two
      * engines writing the same entry leave one whole copy */
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());

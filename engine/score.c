@@ -8,21 +8,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "hash.h"
 #include "score_int.h"
 #include "state.h"
 
 #define HOUR ((fsc_time)3600 * 1000000)
-#define FNV_BASIS 0xcbf29ce484222325ULL
 
-static uint64_t fnv1a(const void *p, size_t n, uint64_t h)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
 
 static const char *const level_names[] = {"none", "low", "medium", "high", "critical"};
 static const char *const level_actions[] = {
@@ -64,7 +55,7 @@ static uint64_t mix(uint64_t h)
 
 static uint64_t text_hash(const void *p, size_t n)
 {
-    return mix(fnv1a(p, n, FNV_BASIS));
+    return mix(fsc_fnv1a(p, n, FSC_FNV_BASIS));
 }
 
 static int text_rehash(fsc_scorer *s, size_t ncap)
@@ -131,12 +122,12 @@ uint32_t fsc_score_intern(fsc_scorer *s, const void *p, size_t n)
 static uint64_t rule_key(const char *id, const char *title, const char *instr, int ft,
                          fsc_level level, double weight)
 {
-    uint64_t h = fnv1a(id, strlen(id) + 1, FNV_BASIS);
-    h = fnv1a(title ? title : "", strlen(title ? title : "") + 1, h);
-    h = fnv1a(instr ? instr : "", strlen(instr ? instr : "") + 1, h);
-    h = fnv1a(&ft, sizeof ft, h);
-    h = fnv1a(&level, sizeof level, h);
-    h = fnv1a(&weight, sizeof weight, h);
+    uint64_t h = fsc_fnv1a(id, strlen(id) + 1, FSC_FNV_BASIS);
+    h = fsc_fnv1a(title ? title : "", strlen(title ? title : "") + 1, h);
+    h = fsc_fnv1a(instr ? instr : "", strlen(instr ? instr : "") + 1, h);
+    h = fsc_fnv1a(&ft, sizeof ft, h);
+    h = fsc_fnv1a(&level, sizeof level, h);
+    h = fsc_fnv1a(&weight, sizeof weight, h);
     return h | 1;
 }
 
@@ -309,7 +300,7 @@ fsc_scorer *fsc_scorer_new(const fsc_score_config *cfg, const char *ruleset_vers
     s->record = 1;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    s->salt = (uint32_t)fnv1a(&ts, sizeof ts, FNV_BASIS) | 1;
+    s->salt = (uint32_t)fsc_fnv1a(&ts, sizeof ts, FSC_FNV_BASIS) | 1;
     s->cap = 1024;
     s->slots = calloc(s->cap, sizeof *s->slots);
     s->ftcap = 1024;
@@ -402,7 +393,7 @@ size_t fsc_scorer_memory(const fsc_scorer *s)
 
 static uint64_t id_hash(const char *id, size_t n)
 {
-    return mix(fnv1a(id, n, FNV_BASIS)) | 1;
+    return mix(fsc_fnv1a(id, n, FSC_FNV_BASIS)) | 1;
 }
 
 static sub *probe(sub *slots, size_t cap, const fsc_scorer *s, const char *id, size_t n,
@@ -636,12 +627,12 @@ static uint32_t site_of(const fsc_value *v)
             break;
         start--;
     }
-    uint64_t h = FNV_BASIS;
+    uint64_t h = FSC_FNV_BASIS;
     for (size_t i = start; i < end; i++) {
         uint8_t c = (uint8_t)v->ptr[i];
         if (c >= 'A' && c <= 'Z')
             c = (uint8_t)(c - 'A' + 'a');
-        h = fnv1a(&c, 1, h);
+        h = fsc_fnv1a(&c, 1, h);
     }
     return (uint32_t)(h ^ (h >> 32)) | 1; /* never 0 */
 }
@@ -993,10 +984,10 @@ static void raise_alert(fsc_scorer *s, const sub *sl, const ftrec *fr, fsc_level
     memset(&a, 0, sizeof a);
     const char *id = fsc_score_text(s, sl->id);
     int ft = fr->ft;
-    uint64_t h = fnv1a(id, strlen(id), FNV_BASIS);
-    h = fnv1a(&ft, sizeof ft, h);
-    h = fnv1a(&lvl, sizeof lvl, h);
-    h = fnv1a(&s->record_ts, sizeof s->record_ts, h);
+    uint64_t h = fsc_fnv1a(id, strlen(id), FSC_FNV_BASIS);
+    h = fsc_fnv1a(&ft, sizeof ft, h);
+    h = fsc_fnv1a(&lvl, sizeof lvl, h);
+    h = fsc_fnv1a(&s->record_ts, sizeof s->record_ts, h);
     snprintf(a.id, sizeof a.id, "%016llx", (unsigned long long)h);
     a.ts = s->record_ts;
     a.subscriber = id;

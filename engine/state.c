@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "score_int.h"
 
 #define BLOB_FORMAT 1
@@ -357,15 +358,6 @@ fsc_status fsc_state_decode(fsc_scorer *s, const uint8_t *buf, size_t len, sub *
 
 /* ---- snapshots ---------------------------------------------------------- */
 
-static uint64_t fnv1a(const void *p, size_t n, uint64_t h)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
 
 static fsc_time wall_now(void)
 {
@@ -376,7 +368,7 @@ static fsc_time wall_now(void)
 
 static int hashed_write(FILE *f, const void *p, size_t n, uint64_t *h)
 {
-    *h = fnv1a(p, n, *h);
+    *h = fsc_fnv1a(p, n, *h);
     return fwrite(p, 1, n, f) == n ? 0 : -1;
 }
 
@@ -395,7 +387,7 @@ fsc_status fsc_state_save(const fsc_scorer *s, const char *path, bool clean, cha
         free(blob);
         return FSC_EIO;
     }
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = FSC_FNV_BASIS;
     uint8_t hdr[SNAP_HEADER];
     wbuf w = {hdr, 0, sizeof hdr, false};
     put(&w, SNAP_MAGIC, 8);
@@ -475,7 +467,7 @@ fsc_status fsc_state_restore(fsc_scorer *s, const char *path, fsc_state_info *in
         snprintf(err, errcap, "%s: not a fraudscan snapshot (bad magic or too short)", path);
         goto done;
     }
-    uint64_t h = fnv1a(data, len - 8, 0xcbf29ce484222325ULL), want = 0;
+    uint64_t h = fsc_fnv1a(data, len - 8, FSC_FNV_BASIS), want = 0;
     for (int i = 0; i < 8; i++)
         want |= (uint64_t)data[len - 8 + i] << (8 * i);
     if (h != want) {
