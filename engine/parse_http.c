@@ -71,6 +71,27 @@ bool fsc_http_may_be_request(const uint8_t *buf, size_t len)
     return false;
 }
 
+/* The header line at *pos (without its CR LF) in *line, *ll, and *pos moved
+ * past it. Returns FSC_OK, FSC_EOF at the blank line that ends the header
+ * (*pos is then the header's length), or FSC_EPARTIAL when the header goes
+ * on past len. */
+static fsc_status header_line(const uint8_t *buf, size_t len, size_t *pos, const uint8_t **line,
+                              size_t *ll)
+{
+    if (*pos >= len)
+        return FSC_EPARTIAL;
+    const uint8_t *nl = memchr(buf + *pos, '\n', len - *pos);
+    if (!nl)
+        return FSC_EPARTIAL;
+    size_t e = (size_t)(nl - buf), ve = e;
+    if (ve > *pos && buf[ve - 1] == '\r')
+        ve--;
+    *line = buf + *pos;
+    *ll = ve - *pos;
+    *pos = e + 1;
+    return *ll ? FSC_OK : FSC_EOF;
+}
+
 static int lower(int c)
 {
     return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
@@ -125,23 +146,10 @@ fsc_status fsc_http_parse_request(const uint8_t *buf, size_t len, fsc_http_reque
     out->uri_len = sp - t;
 
     size_t pos = line_end + 1;
-    for (;;) {
-        if (pos >= len)
-            return FSC_EPARTIAL;
-        nl = memchr(buf + pos, '\n', len - pos);
-        if (!nl)
-            return FSC_EPARTIAL;
-        size_t e = (size_t)(nl - buf);
-        size_t ve = e;
-        if (ve > pos && buf[ve - 1] == '\r')
-            ve--;
-        if (ve == pos) {
-            out->header_len = e + 1;
-            return FSC_OK;
-        }
-        const uint8_t *line = buf + pos;
-        size_t ll = ve - pos;
-        pos = e + 1;
+    const uint8_t *line;
+    size_t ll;
+    fsc_status st;
+    while ((st = header_line(buf, len, &pos, &line, &ll)) == FSC_OK) {
         if (is_ows(line[0]))
             continue; /* obsolete line folding: continuation of a value we skip */
         const uint8_t *colon = memchr(line, ':', ll);
@@ -177,6 +185,9 @@ fsc_status fsc_http_parse_request(const uint8_t *buf, size_t len, fsc_http_reque
             out->chunked = true;
         }
     }
+    if (st == FSC_EOF)
+        out->header_len = pos;
+    return st == FSC_EOF ? FSC_OK : st;
 }
 
 size_t fsc_http_host_normalize(const char *v, size_t len, char *out, size_t cap)
@@ -220,23 +231,10 @@ fsc_status fsc_http_parse_response(const uint8_t *buf, size_t len, fsc_http_resp
     if (!nl)
         return FSC_EPARTIAL;
     size_t pos = (size_t)(nl - buf) + 1;
-    for (;;) {
-        if (pos >= len)
-            return FSC_EPARTIAL;
-        nl = memchr(buf + pos, '\n', len - pos);
-        if (!nl)
-            return FSC_EPARTIAL;
-        size_t e = (size_t)(nl - buf);
-        size_t ve = e;
-        if (ve > pos && buf[ve - 1] == '\r')
-            ve--;
-        if (ve == pos) {
-            out->header_len = e + 1;
-            return FSC_OK;
-        }
-        const uint8_t *line = buf + pos;
-        size_t ll = ve - pos;
-        pos = e + 1;
+    const uint8_t *line;
+    size_t ll;
+    fsc_status st;
+    while ((st = header_line(buf, len, &pos, &line, &ll)) == FSC_OK) {
         const uint8_t *colon = memchr(line, ':', ll);
         if (!colon || is_ows(line[0]))
             continue;
@@ -254,6 +252,9 @@ fsc_status fsc_http_parse_response(const uint8_t *buf, size_t len, fsc_http_resp
         out->content_type = (const char *)line + vs;
         out->content_type_len = vend - vs;
     }
+    if (st == FSC_EOF)
+        out->header_len = pos;
+    return st == FSC_EOF ? FSC_OK : st;
 }
 
 bool fsc_http_is_apk_path(const char *uri, size_t len)
