@@ -5,15 +5,28 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define SUFFIX_FLAG 0x80000000u
 
+/* 16 bytes, not 24 with the whole hash: the table is one random access per
+ * add and per probe, so its size is what costs (page faults when it is
+ * built, cache and TLB misses when it is read). The slot index holds the
+ * low bits of the hash and `meta` 9 of its top bits, so a probe still
+ * compares bytes only on a 1-in-512 false tag; a grow rehashes the key. */
 typedef struct entry {
-    uint64_t hash;     /* 0: empty slot (real hashes are forced non-zero) */
-    const char *key;
-    uint32_t len;
+    const char *key;   /* NULL: empty slot */
     uint32_t id;       /* payload | SUFFIX_FLAG */
+    uint16_t len;
+    uint16_t meta;     /* tag << 7 | caseless << 6 | field */
 } entry;
+
+#define MAX_LEN 0xffffu
+
+static inline uint16_t meta_of(uint64_t h, unsigned field, bool caseless)
+{
+    return (uint16_t)((h >> 55) << 7 | (caseless ? 1u << 6 : 0) | field);
+}
 
 struct fsc_domainset {
     entry *slots;
@@ -21,7 +34,36 @@ struct fsc_domainset {
     size_t n;
     uint64_t fields;   /* bit f: some entry has field f */
     uint64_t suffix_fields; /* bit f: some suffix entry has field f */
+    bool mapped;       /* slots come from mmap (large tables), not calloc */
 };
+
+/* Tables of 2 MiB and more are mapped and offered transparent huge pages:
+ * every add and every probe is one random access into the table, and at a
+ * million entries (200 MB) 4 KiB pages made each of them a TLB miss and
+ * the first touch of each page a fault (50,000 of them). */
+#define MAP_MIN ((size_t)2 << 20)
+
+static entry *alloc_slots(size_t cap, bool *mapped)
+{
+    size_t bytes = cap * sizeof(entry);
+    *mapped = false;
+    if (bytes < MAP_MIN)
+        return calloc(cap, sizeof(entry));
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: 4 KiB pages still work */
+    *mapped = true;
+    return p;
+}
+
+static void free_slots(entry *slots, size_t cap, bool mapped)
+{
+    if (mapped)
+        munmap(slots, cap * sizeof(entry));
+    else
+        free(slots);
+}
 
 static inline unsigned char lower(unsigned char c)
 {
@@ -75,7 +117,7 @@ fsc_domainset *fsc_domainset_new(size_t expected)
     size_t cap = 64;
     while (cap < expected * 2)
         cap *= 2;
-    ds->slots = calloc(cap, sizeof *ds->slots);
+    ds->slots = alloc_slots(cap, &ds->mapped);
     if (!ds->slots) {
         free(ds);
         return NULL;
@@ -88,14 +130,14 @@ void fsc_domainset_free(fsc_domainset *ds)
 {
     if (!ds)
         return;
-    free(ds->slots);
+    free_slots(ds->slots, ds->cap, ds->mapped);
     free(ds);
 }
 
-static void place(entry *slots, size_t cap, const entry *e)
+static void place(entry *slots, size_t cap, uint64_t h, const entry *e)
 {
-    size_t i = (size_t)e->hash & (cap - 1);
-    while (slots[i].hash)
+    size_t i = (size_t)h & (cap - 1);
+    while (slots[i].key)
         i = (i + 1) & (cap - 1);
     slots[i] = *e;
 }
@@ -103,30 +145,36 @@ static void place(entry *slots, size_t cap, const entry *e)
 static bool grow(fsc_domainset *ds)
 {
     size_t ncap = ds->cap * 2;
-    entry *ns = calloc(ncap, sizeof *ns);
+    bool mapped;
+    entry *ns = alloc_slots(ncap, &mapped);
     if (!ns)
         return false;
-    for (size_t i = 0; i < ds->cap; i++)
-        if (ds->slots[i].hash)
-            place(ns, ncap, &ds->slots[i]);
-    free(ds->slots);
+    for (size_t i = 0; i < ds->cap; i++) {
+        const entry *e = &ds->slots[i];
+        if (e->key)
+            place(ns, ncap,
+                  hash_value(e->meta & 63u, e->key, e->len, (e->meta >> 6 & 1u) != 0), e);
+    }
+    free_slots(ds->slots, ds->cap, ds->mapped);
     ds->slots = ns;
     ds->cap = ncap;
+    ds->mapped = mapped;
     return true;
 }
 
 bool fsc_domainset_add(fsc_domainset *ds, unsigned field, const char *value, uint32_t len,
                        bool suffix, bool caseless, uint32_t id)
 {
-    if (field >= 64 || id >= SUFFIX_FLAG)
+    if (field >= 64 || id >= SUFFIX_FLAG || len > MAX_LEN || !value)
         return false;
     /* load factor at most 1/2: probe chains stay short on misses, which
      * are what a detection engine mostly sees */
     if ((ds->n + 1) * 2 > ds->cap && !grow(ds))
         return false;
-    entry e = {hash_value(field, value, len, caseless), value, len,
-               id | (suffix ? SUFFIX_FLAG : 0)};
-    place(ds->slots, ds->cap, &e);
+    uint64_t h = hash_value(field, value, len, caseless);
+    entry e = {value, id | (suffix ? SUFFIX_FLAG : 0), (uint16_t)len,
+               meta_of(h, field, caseless)};
+    place(ds->slots, ds->cap, h, &e);
     ds->n++;
     ds->fields |= 1ULL << field;
     if (suffix)
@@ -134,16 +182,55 @@ bool fsc_domainset_add(fsc_domainset *ds, unsigned field, const char *value, uin
     return true;
 }
 
+#define BATCH 32
+
+bool fsc_domainset_add_many(fsc_domainset *ds, const fsc_domainset_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (items[i].field >= 64 || items[i].id >= SUFFIX_FLAG || items[i].len > MAX_LEN ||
+            !items[i].value)
+            return false;
+    while ((ds->n + n) * 2 > ds->cap)
+        if (!grow(ds))
+            return false;
+    /* hash a batch and prefetch its slots, then place it: the cache misses
+     * of a batch overlap instead of coming one after the other */
+    for (size_t b = 0; b < n; b += BATCH) {
+        size_t m = n - b < BATCH ? n - b : BATCH;
+        entry e[BATCH];
+        uint64_t h[BATCH];
+        for (size_t i = 0; i < m; i++) {
+            const fsc_domainset_item *it = &items[b + i];
+            h[i] = hash_value(it->field, it->value, it->len, it->caseless);
+            e[i] = (entry){it->value, it->id | (it->suffix ? SUFFIX_FLAG : 0), (uint16_t)it->len,
+                           meta_of(h[i], it->field, it->caseless)};
+            __builtin_prefetch(&ds->slots[(size_t)h[i] & (ds->cap - 1)], 1);
+        }
+        for (size_t i = 0; i < m; i++) {
+            const fsc_domainset_item *it = &items[b + i];
+            place(ds->slots, ds->cap, h[i], &e[i]);
+            ds->fields |= 1ULL << it->field;
+            if (it->suffix)
+                ds->suffix_fields |= 1ULL << it->field;
+        }
+        ds->n += m;
+    }
+    return true;
+}
+
 /* Reports the entries with hash h and key name[0..n); suffix_only: the
  * name is a proper label suffix of what was asked, so exact entries do not
  * count. */
-static size_t probe(const fsc_domainset *ds, uint64_t h, const char *name, size_t n,
-                    bool caseless, bool suffix_only, fsc_domainset_fn fn, void *ctx)
+static size_t probe(const fsc_domainset *ds, unsigned field, uint64_t h, const char *name,
+                    size_t n, bool caseless, bool suffix_only, fsc_domainset_fn fn, void *ctx)
 {
     size_t found = 0;
-    for (size_t i = (size_t)h & (ds->cap - 1); ds->slots[i].hash; i = (i + 1) & (ds->cap - 1)) {
+    /* the caseless bit is not compared: the lookup's own flag decides how
+     * bytes compare, as it decided how the name was hashed */
+    const unsigned want = meta_of(h, field, false) & ~(1u << 6);
+    for (size_t i = (size_t)h & (ds->cap - 1); ds->slots[i].key; i = (i + 1) & (ds->cap - 1)) {
         const entry *e = &ds->slots[i];
-        if (e->hash != h || e->len != n)
+        if ((e->meta & ~(1u << 6)) != want || e->len != n)
             continue;
         if (suffix_only && !(e->id & SUFFIX_FLAG))
             continue;
@@ -167,9 +254,9 @@ size_t fsc_domainset_lookup(const fsc_domainset *ds, unsigned field, const char 
     for (size_t i = len; i-- > 0;) {
         h = step(h, caseless ? lower((unsigned char)name[i]) : (unsigned char)name[i]);
         if (i == 0)
-            found += probe(ds, finish(h), name, len, caseless, false, fn, ctx);
+            found += probe(ds, field, finish(h), name, len, caseless, false, fn, ctx);
         else if (suffixes && name[i - 1] == '.')
-            found += probe(ds, finish(h), name + i, len - i, caseless, true, fn, ctx);
+            found += probe(ds, field, finish(h), name + i, len - i, caseless, true, fn, ctx);
     }
     return found;
 }

@@ -31,6 +31,21 @@ void fsc_domainset_free(fsc_domainset *ds);
 bool fsc_domainset_add(fsc_domainset *ds, unsigned field, const char *value, uint32_t len,
                        bool suffix, bool caseless, uint32_t id);
 
+/* One value for fsc_domainset_add_many(); the fields mean what the
+ * parameters of fsc_domainset_add() mean. */
+typedef struct fsc_domainset_item {
+    const char *value;
+    uint32_t len;
+    uint32_t id;
+    uint8_t field;
+    bool suffix, caseless;
+} fsc_domainset_item;
+
+/* Adds n items as fsc_domainset_add() would, faster for large n (the table
+ * slots of a batch are prefetched together). False when an item is out of
+ * range (nothing added) or memory ran out (some may have been added). */
+bool fsc_domainset_add_many(fsc_domainset *ds, const fsc_domainset_item *items, size_t n);
+
 typedef void (*fsc_domainset_fn)(void *ctx, uint32_t id);
 /* Calls fn(ctx, id) for every entry of field that name (len bytes, as
  * the extractor gives it: no root dot) matches. Returns how many. Never allocates. */

@@ -238,6 +238,12 @@ fsc_pat_kind fsc_cond_kind(unsigned field, fsc_mod mod);
  * (cap bytes) and returns false. */
 bool fsc_regex_check(const fsc_cond *c, const char *value, char *msg, size_t cap);
 
+/* Runs fsc_regex_check on every |regex value of field (all fields when
+ * field < 0) and reports each problem through diag at the value's location.
+ * The slow path: one Hyperscan compile per regex, only taken when a set
+ * already failed. Returns how many were refused. */
+size_t fsc_rules_check_regexes(const fsc_ruleset *rs, int field, fsc_diag *diag);
+
 /* Compiles rs->pats into rs->db[] (or takes them from the cache under
  * cache_dir, when not NULL, and stores them there after compiling), and
  * builds the domain set and the CIDR table. Problems are reported through
