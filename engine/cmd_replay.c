@@ -30,44 +30,7 @@ typedef struct replay {
     fsc_counters counters;   /* feeds, alert outputs, capture errors */
     int input_errors;
     int progress;            /* stderr is a terminal: show a progress line */
-    fsc_scorer *scorer;      /* the pipeline's (score config `created`) */
-    fsc_identity *identity;  /* borrowed, for app events' subjects */
-    fsc_profiles *profiles;
 } replay;
-
-/* An app event's subject: the subscriber it names, their precinct and
- * victim group, as the pipeline attributes install events. */
-static void app_subject(replay *r, const fsc_record *rec, fsc_subject *s)
-{
-    s->subscriber = rec->subscriber;
-    s->precinct = r->identity ? fsc_identity_precinct(r->identity, rec->subscriber) : NULL;
-    const fsc_profile *p = r->profiles ? fsc_profiles_get(r->profiles, rec->subscriber) : NULL;
-    s->group = p ? p->group : FSC_GROUP_UNKNOWN;
-}
-
-/* What the scorer needs of an app event besides its rule hits: an
- * officer's disposition (which is not matched at all), and the runtime
- * signals combination boosts look for. Returns 1 when the event is used
- * up (a disposition). */
-static int score_event(replay *r, const fsc_record *rec)
-{
-    if (!r->scorer)
-        return 0;
-    const fsc_event_meta *m = fsc_events_meta(r->events);
-    fsc_subject subj;
-    app_subject(r, rec, &subj);
-    if (strcmp(rec->event, "disposition") == 0) {
-        int ft = strcmp(m->fraud_type, "all") == 0
-                     ? 0
-                     : fsc_fraud_type_parse(m->fraud_type, strlen(m->fraud_type));
-        int d = fsc_disposition_parse(m->disposition, strlen(m->disposition));
-        if (d >= 0)
-            fsc_scorer_dispose(r->scorer, &subj, ft, (fsc_disposition)d, rec->ts);
-        return 1;
-    }
-    fsc_scorer_observe(r->scorer, &subj, rec, m->installer);
-    return 0;
-}
 
 static void next_event(replay *r)
 {
@@ -78,8 +41,7 @@ static void next_event(replay *r)
 static void drain_events(replay *r, fsc_time until)
 {
     while (r->have_event && r->event.ts <= until) {
-        if (!score_event(r, &r->event))
-            fsc_pipeline_record(r->pipe, &r->event);
+        fsc_pipeline_event(r->pipe, &r->event, fsc_events_meta(r->events));
         next_event(r);
     }
 }
@@ -324,8 +286,6 @@ int fsc_cmd_replay(int argc, char **argv)
             goto done;
         }
     }
-    r.identity = identity;
-    r.profiles = profiles;
     eo.max_skew = (fsc_time)max_skew * 1000000;
     if (events_path) {
         r.events = fsc_events_open_ex(events_path, &eo, &diag, &r.counters);
@@ -352,7 +312,6 @@ int fsc_cmd_replay(int argc, char **argv)
         .store = store,
         .state_path = state_path,
         .snapshot_interval = (int)snapshot_interval,
-        .created = &r.scorer,
     };
     fsc_pipeline_config pc = {
         .workers = (int)workers,

@@ -720,6 +720,30 @@ void fsc_pipeline_frame_borrowed(fsc_pipeline *p, int linktype, fsc_time ts, uin
     dispatch(p, linktype, ts, frame, data, caplen, true);
 }
 
+void fsc_pipeline_event(fsc_pipeline *p, const fsc_record *rec, const fsc_event_meta *m)
+{
+    if (m) {
+        if (p->nworkers)
+            fsc_pipeline_drain(p); /* what was captured before it, first */
+        char buf[64];
+        fsc_subject subj;
+        subject_of(p, rec, &subj, buf, sizeof buf);
+        if (strcmp(rec->event, "disposition") == 0) {
+            /* an officer's outcome: not matched, it changes the scorer */
+            const char *fts = m->fraud_type ? m->fraud_type : "all";
+            int ft = strcmp(fts, "all") == 0 ? 0 : fsc_fraud_type_parse(fts, strlen(fts));
+            const char *ds = m->disposition ? m->disposition : "";
+            int d = fsc_disposition_parse(ds, strlen(ds));
+            if (d >= 0)
+                fsc_scorer_dispose(p->scorer, &subj, ft, (fsc_disposition)d, rec->ts);
+            return;
+        }
+        /* runtime signals the model's combination boosts look for */
+        fsc_scorer_observe(p->scorer, &subj, rec, m->installer);
+    }
+    fsc_pipeline_record(p, rec);
+}
+
 void fsc_pipeline_record(fsc_pipeline *p, const fsc_record *rec)
 {
     /* everything captured before this event is scored before it, as it

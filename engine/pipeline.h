@@ -28,6 +28,7 @@
 
 #include "alert.h"
 #include "counters.h"
+#include "events.h"
 #include "identity.h"
 #include "record.h"
 #include "rules.h"
@@ -58,6 +59,11 @@ void fsc_pipeline_frame(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t fra
  * unchanged until fsc_pipeline_drain() has returned (a mapped file). */
 void fsc_pipeline_frame_borrowed(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
                                  const uint8_t *data, size_t caplen);
+/* Reader thread only. One app event from the events feed, with its meta
+ * keys (events.h): an officer's disposition changes the scorer and is not
+ * matched; any other event is shown to the scorer's combination tracking,
+ * then matched and scored as fsc_pipeline_record() does. meta may be NULL. */
+void fsc_pipeline_event(fsc_pipeline *p, const fsc_record *rec, const fsc_event_meta *meta);
 /* Reader thread only. One record from another feed (install events). */
 void fsc_pipeline_record(fsc_pipeline *p, const fsc_record *rec);
 /* Reader thread only. Scores the hits the workers have queued so far and
