@@ -25,11 +25,15 @@
 #include "capture.h"
 #include "cmd.h"
 #include "config.h"
+#include "events.h"
 #include "identity.h"
+#include "model.h"
 #include "pipeline.h"
 #include "rules.h"
+#include "run_events.h"
+#include "state.h"
 
-static volatile sig_atomic_t got_stop, got_hup;
+static volatile sig_atomic_t got_stop, got_hup, events_stop;
 static pcap_t *live; /* for pcap_breakloop from the signal handler */
 
 static void on_signal(int sig)
@@ -39,6 +43,7 @@ static void on_signal(int sig)
         return;
     }
     got_stop = 1;
+    events_stop = 1;
     if (live)
         pcap_breakloop(live);
 }
@@ -331,6 +336,9 @@ int fsc_cmd_run(int argc, char **argv)
     FILE *alerts_file = NULL;
     fsc_capture *file = NULL;
     pcap_t *pc = NULL;
+    fsc_model *model = NULL;
+    fsc_state_store *store = NULL;
+    fsc_run_events *events = NULL;
     run r;
     memset(&r, 0, sizeof r);
     pthread_mutex_init(&r.lock, NULL);
@@ -365,6 +373,53 @@ int fsc_cmd_run(int argc, char **argv)
     if (prp && fsc_profiles_load(prp, &diag, &r.counters, &profiles) != FSC_OK)
         goto done;
 
+    /* the same model replay uses, so live and replayed alerts agree */
+    char mpath[4096];
+    const char *model_path = fsc_config_str(cfg, "model.file", NULL);
+    if (!model_path)
+        model_path = fsc_model_default_path(r.rules_path, mpath, sizeof mpath);
+    if (model_path && fsc_model_load(model_path, &diag, &model) != FSC_OK) {
+        fprintf(stderr, "fraudscan run: model %s refused\n", model_path);
+        goto done;
+    }
+    if (!model_path)
+        fprintf(stderr, "fraudscan run: no model file beside %s; using the built-in model\n",
+                r.rules_path);
+    long snap = fsc_config_long(cfg, "state.snapshot_interval", 60, 1, 86400, &diag, &ok);
+    const char *state_path = fsc_config_str(cfg, "state.file", NULL);
+    const char *state_redis = fsc_config_str(cfg, "state.redis", NULL);
+    if (!ok)
+        goto done;
+    if (state_redis) {
+        char serr[512];
+        store = fsc_state_redis_open(state_redis, fsc_config_str(cfg, "state.redis_prefix", NULL),
+                                     0, &r.counters, serr, sizeof serr);
+        if (!store) {
+            fprintf(stderr, "fraudscan run: state.redis: %s\n", serr);
+            goto done;
+        }
+    }
+    const char *events_path = fsc_config_str(cfg, "events.file", NULL);
+    fsc_event_reader *reader = NULL;
+    if (events_path) {
+        fsc_events_options eo = {
+            .follow = fsc_config_bool(cfg, "events.follow", true, &diag, &ok),
+            .dead_letter = fsc_config_str(cfg, "events.dead_letter", NULL),
+            .stop = &events_stop,
+        };
+        if (!ok)
+            goto done;
+        reader = fsc_events_open_ex(events_path, &eo, &diag, &r.counters);
+        if (!reader)
+            goto done;
+        events = fsc_run_events_start(reader, &events_stop);
+        if (!events) {
+            fsc_events_close(reader);
+            fprintf(stderr, "fraudscan run: cannot start the events feed\n");
+            goto done;
+        }
+    }
+
     fsc_alert_sink_config sc = {0};
     const char *ap = fsc_config_str(cfg, "alerts.file", NULL);
     if (ap) {
@@ -397,8 +452,18 @@ int fsc_cmd_run(int argc, char **argv)
         }
     }
 
-    fsc_pipeline_config pcfg = {
-        .workers = (int)workers, .identity = identity, .profiles = profiles, .sink = sink};
+    fsc_score_config scfg = {
+        .model = model,
+        .counters = &r.counters,
+        .store = store,
+        .state_path = state_path,
+        .snapshot_interval = (int)snap,
+    };
+    fsc_pipeline_config pcfg = {.workers = (int)workers,
+                                .identity = identity,
+                                .profiles = profiles,
+                                .sink = sink,
+                                .score = &scfg};
     fsc_ruleset *owned = rules;
     rules = NULL;
     if (fsc_pipeline_new(&pcfg, owned, &r.pipe) != FSC_OK) {
@@ -449,6 +514,8 @@ int fsc_cmd_run(int argc, char **argv)
             }
             fsc_pipeline_frame(r.pipe, lc.linktype, fr.ts, fr.number, fr.data, fr.caplen);
         }
+        if (events)
+            fsc_run_events_drain(events, r.pipe);
         if (got_hup) {
             got_hup = 0;
             pthread_t t;
@@ -472,6 +539,9 @@ int fsc_cmd_run(int argc, char **argv)
             print_stats(&r, stderr);
         }
     }
+    /* a capture file is over: the feed's remaining events, then stop */
+    fsc_run_events_stop(events, r.pipe);
+    events = NULL;
     fsc_pipeline_drain(r.pipe);
     if (pc) {
         struct pcap_stat ps;
@@ -494,7 +564,10 @@ done:
         struct timespec ts = {0, 10000000};
         nanosleep(&ts, NULL);
     }
+    fsc_run_events_stop(events, NULL); /* only on an early failure */
     fsc_pipeline_free(r.pipe);
+    fsc_state_redis_close(store);
+    fsc_model_free(model);
     if (r.zctx)
         zmq_ctx_term(r.zctx);
     live = NULL;

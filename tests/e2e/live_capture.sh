@@ -39,9 +39,12 @@ profiles:
   file: $SAMPLE/profiles.csv
 alerts:
   file: $TMP/live.jsonl
+events:
+  file: $TMP/events.jsonl
 control:
   endpoint: $ctl
 EOC
+: >"$TMP/events.jsonl" # followed like tail -F: lines appended later are read
 ip netns exec "$ns" "$FRAUDSCAN" run -c "$TMP/run.yaml" 2>"$TMP/run.err" &
 engine=$!
 for _ in $(seq 100); do grep -q capturing "$TMP/run.err" && break; sleep 0.1; done
@@ -73,6 +76,13 @@ if ! diff <(pairs "$TMP/replay.jsonl") <(pairs "$TMP/live.jsonl"); then
   "$FRAUDSCAN" ctl --connect "$ctl" stats | grep -E 'capture|drop' >&2
   fail "live capture alerted other people than replay"
 fi
+
+# an install reported while it runs reaches the scorer within moments
+echo '{"ts":"2026-11-29T09:00:00Z","subscriber":"S2002","event":"install","package":"com.gov.safeguard","label":"公安安全防护","installer":"sideload","permissions":["android.permission.BIND_ACCESSIBILITY_SERVICE","android.permission.SYSTEM_ALERT_WINDOW","android.permission.READ_SMS","android.permission.RECEIVE_SMS","android.permission.BIND_DEVICE_ADMIN"]}' >>"$TMP/events.jsonl"
+for _ in $(seq 100); do grep -q '"subscriber":"S2002".*"fraud_type":"FT08"' "$TMP/live.jsonl" && break; sleep 0.1; done
+grep -q '"subscriber":"S2002".*"level_name":"critical".*"fraud_type":"FT08"' "$TMP/live.jsonl" ||
+  grep -q '"subscriber":"S2002","precinct":"[^"]*","victim_group":"[^"]*","level":4' "$TMP/live.jsonl" ||
+  fail "the followed events feed did not raise the FT08 alert for S2002"
 
 # a broken rule set is refused over the control socket; the old one runs on
 printf 'id: broken\ntitle: [unclosed\n' >"$TMP/rules/zz-broken.yaml"
@@ -113,4 +123,4 @@ kill -INT "$engine"
 wait "$engine" || fail "the engine exited with an error"
 engine=""
 grep -q 'stopped' "$TMP/run.err" || fail "no summary after SIGINT"
-echo "ok: live capture alerts as replay does; reload refused when broken, swapped in when good"
+echo "ok: live capture alerts as replay does; a followed install feed alerts; reload refused when broken, swapped in when good"
