@@ -369,6 +369,50 @@ static int find_tag(const fsc_model *m, const char *name)
     return -1;
 }
 
+/* Appends one string of a list to the model; false only when the array
+ * cannot grow, which ends the list. */
+typedef bool (*string_fn)(fsc_model *m, const char *s, void *arg);
+
+/* Passes each item of the list v (the caller checked it is one) to add();
+ * an item that is not a scalar is reported, `what` naming it, and passed
+ * over. Out of memory is not reported here: the list is cut short. */
+static void each_string(lctx *c, yaml_node_t *v, const char *what, string_fn add, void *arg)
+{
+    for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
+        const char *s;
+        if (!want_scalar(c, node(c, *i), what, &s))
+            continue;
+        if (!add(c->m, s, arg))
+            return;
+    }
+}
+
+/* arg: the int tag the rule id pattern adds to. A pattern whose copy
+ * fails is dropped, the list goes on (as for banking apps). */
+static bool add_tag_rule(fsc_model *m, const char *s, void *arg)
+{
+    void *n = realloc(m->tag_rules, (m->ntag_rules + 1) * sizeof *m->tag_rules);
+    if (!n)
+        return false;
+    m->tag_rules = n;
+    m->tag_rules[m->ntag_rules].pattern = strdup(s);
+    m->tag_rules[m->ntag_rules].tag = *(const int *)arg;
+    if (m->tag_rules[m->ntag_rules].pattern)
+        m->ntag_rules++;
+    return true;
+}
+
+static bool add_banking_app(fsc_model *m, const char *s, void *arg)
+{
+    void *n = realloc(m->banking_apps, (m->nbanking + 1) * sizeof *m->banking_apps);
+    if (!n)
+        return false;
+    m->banking_apps = n;
+    if ((m->banking_apps[m->nbanking] = strdup(s)))
+        m->nbanking++;
+    return true;
+}
+
 static void tags_pair(lctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *arg)
 {
     fsc_model *m = c->m;
@@ -390,19 +434,7 @@ static void tags_pair(lctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, 
         err_at(c, v, "tag '%s' must be a list of rule ids", key);
         return;
     }
-    for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
-        const char *s;
-        if (!want_scalar(c, node(c, *i), "a tag's rule id", &s))
-            continue;
-        void *n = realloc(m->tag_rules, (m->ntag_rules + 1) * sizeof *m->tag_rules);
-        if (!n)
-            return;
-        m->tag_rules = n;
-        m->tag_rules[m->ntag_rules].pattern = strdup(s);
-        m->tag_rules[m->ntag_rules].tag = t;
-        if (m->tag_rules[m->ntag_rules].pattern)
-            m->ntag_rules++;
-    }
+    each_string(c, v, "a tag's rule id", add_tag_rule, &t);
 }
 
 typedef struct boost_arg {
@@ -505,22 +537,11 @@ static void parse_boosts(lctx *c, yaml_node_t *v)
 
 static void banking_list(lctx *c, yaml_node_t *v)
 {
-    fsc_model *m = c->m;
     if (!v || v->type != YAML_SEQUENCE_NODE) {
         err_at(c, v, "banking_apps must be a list of package names");
         return;
     }
-    for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
-        const char *s;
-        if (!want_scalar(c, node(c, *i), "a banking app", &s))
-            continue;
-        void *n = realloc(m->banking_apps, (m->nbanking + 1) * sizeof *m->banking_apps);
-        if (!n)
-            return;
-        m->banking_apps = n;
-        if ((m->banking_apps[m->nbanking] = strdup(s)))
-            m->nbanking++;
-    }
+    each_string(c, v, "a banking app", add_banking_app, NULL);
 }
 
 typedef struct top_arg {

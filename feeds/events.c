@@ -218,6 +218,35 @@ static int wrong_type(pctx *c, const char *got)
                 got);
 }
 
+/* Something other than a string inside the permissions array. */
+static int perm_not_string(pctx *c, const char *got)
+{
+    return fail(c, FSC_EMALFORMED, tok_col(c), "\"permissions\" entries must be strings, not %s",
+                got);
+}
+
+/* An object or array opens. Inside an unknown key's value it only nests
+ * one deeper (true: the token is consumed); false otherwise. */
+static bool skip_open(pctx *c)
+{
+    if (!c->skip)
+        return false;
+    c->skip++;
+    return true;
+}
+
+/* An object or array closes. Inside an unknown key's value it leaves one
+ * level, and the value is done when its outermost level closes (true: the
+ * token is consumed); false otherwise. */
+static bool skip_close(pctx *c)
+{
+    if (!c->skip)
+        return false;
+    if (--c->skip == 0)
+        value_done(c);
+    return true;
+}
+
 /* A scalar that is not a string (null, boolean, number). */
 static int on_other_scalar(pctx *c, const char *what, const char *text, size_t n)
 {
@@ -226,8 +255,7 @@ static int on_other_scalar(pctx *c, const char *what, const char *text, size_t n
     if (c->depth != 1)
         return not_object(c);
     if (c->in_perms)
-        return fail(c, FSC_EMALFORMED, tok_col(c), "\"permissions\" entries must be strings, not %s",
-                    what);
+        return perm_not_string(c, what);
     if (c->key < 0 || (!text && strcmp(what, "null") == 0 && keys[c->key].id != K_TS &&
                        keys[c->key].id != K_SUBSCRIBER)) {
         /* unknown keys are ignored; null in an optional key means absent */
@@ -382,18 +410,15 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 static int cb_start_map(void *ctx)
 {
     pctx *c = ctx;
-    if (c->skip) {
-        c->skip++;
+    if (skip_open(c))
         return done(c);
-    }
     if (c->depth == 0) {
         c->depth = 1;
         c->obj_col = tok_col(c);
         return done(c);
     }
     if (c->in_perms)
-        return fail(c, FSC_EMALFORMED, tok_col(c),
-                    "\"permissions\" entries must be strings, not an object");
+        return perm_not_string(c, "an object");
     if (c->key >= 0)
         return wrong_type(c, "an object");
     c->skip = 1;
@@ -403,11 +428,8 @@ static int cb_start_map(void *ctx)
 static int cb_end_map(void *ctx)
 {
     pctx *c = ctx;
-    if (c->skip) {
-        if (--c->skip == 0)
-            value_done(c);
+    if (skip_close(c))
         return done(c);
-    }
     c->depth = 2;
     return done(c);
 }
@@ -415,15 +437,12 @@ static int cb_end_map(void *ctx)
 static int cb_start_array(void *ctx)
 {
     pctx *c = ctx;
-    if (c->skip) {
-        c->skip++;
+    if (skip_open(c))
         return done(c);
-    }
     if (c->depth != 1)
         return not_object(c);
     if (c->in_perms)
-        return fail(c, FSC_EMALFORMED, tok_col(c),
-                    "\"permissions\" entries must be strings, not an array");
+        return perm_not_string(c, "an array");
     if (c->key < 0) {
         c->skip = 1;
         return done(c);
@@ -437,11 +456,8 @@ static int cb_start_array(void *ctx)
 static int cb_end_array(void *ctx)
 {
     pctx *c = ctx;
-    if (c->skip) {
-        if (--c->skip == 0)
-            value_done(c);
+    if (skip_close(c))
         return done(c);
-    }
     c->in_perms = false;
     value_done(c);
     return done(c);

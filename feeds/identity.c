@@ -175,15 +175,19 @@ static const char *csv_split(const char *line, size_t len, char *scratch, csv_fi
     return NULL;
 }
 
-static bool field_eq(const csv_field *f, const char *s)
+bool fsc_csv_ieq(const char *p, size_t n, const char *lower)
 {
-    size_t n = strlen(s);
-    if (f->len != n)
+    if (strlen(lower) != n)
         return false;
     for (size_t i = 0; i < n; i++)
-        if (tolower((unsigned char)f->p[i]) != s[i])
+        if (tolower((unsigned char)p[i]) != lower[i])
             return false;
     return true;
+}
+
+static bool field_eq(const csv_field *f, const char *s)
+{
+    return fsc_csv_ieq(f->p, f->len, s);
 }
 
 static bool has_ctl(const csv_field *f)
@@ -281,6 +285,19 @@ void fsc_lsrc_close(fsc_lsrc *src)
     if (src)
         lsrc_close(src);
 }
+
+/* What loading one kind of table needs beyond its columns: its size (it
+ * starts zeroed), a hook before the rows and one after them (either may
+ * be NULL) and how to free it. With these, one function loads identity
+ * and profiles alike, from a file or from memory. */
+typedef struct table_kind {
+    const csv_schema *schema;
+    fsc_status (*row)(void *tab, loader *ld, const csv_field *f);
+    size_t size;
+    fsc_status (*start)(void *tab);
+    fsc_status (*finish)(void *tab, fsc_diag *diag, const char *name);
+    void (*destroy)(void *tab);
+} table_kind;
 
 static fsc_status run_loader(loader *ld, lsrc *src)
 {
@@ -400,6 +417,49 @@ done:
     return ret;
 }
 
+/* Loads a table of kind k from the file `name`, or from buf[0..len) when
+ * buf is not NULL (name then only names it in messages). On success
+ * returns FSC_OK and stores the table in *out: the caller owns it and
+ * frees it with the kind's public free. On failure reports through diag
+ * (out of memory included, once the table exists) and leaves *out
+ * untouched. */
+static fsc_status load_table(const table_kind *k, const char *name, const char *buf, size_t len,
+                             fsc_diag *diag, fsc_counters *counters, void **out)
+{
+    fsc_status st = FSC_OK;
+    lsrc *src = lsrc_open(name, buf, len, diag, &st);
+    if (!src)
+        return st;
+    void *tab = calloc(1, k->size);
+    if (!tab) {
+        st = FSC_ENOMEM;
+        goto done;
+    }
+    if (k->start)
+        st = k->start(tab);
+    if (st == FSC_OK) {
+        loader ld = {.schema = k->schema,
+                     .file = name,
+                     .diag = diag,
+                     .counters = counters,
+                     .row = k->row,
+                     .tab = tab};
+        st = run_loader(&ld, src);
+    }
+    if (st == FSC_OK && k->finish)
+        st = k->finish(tab, diag, name);
+    if (st != FSC_OK) {
+        if (st == FSC_ENOMEM)
+            fsc_diagf(diag, FSC_SEV_ERROR, name, 0, 0, "out of memory");
+        k->destroy(tab);
+        goto done;
+    }
+    *out = tab;
+done:
+    lsrc_close(src);
+    return st;
+}
+
 /* ---- identity ----------------------------------------------------------- */
 
 typedef struct idrow {
@@ -441,7 +501,7 @@ static const char *const identity_cols[] = {"ip", "start", "end", "subscriber", 
 static const csv_schema identity_schema = {"identity", identity_cols, 5, 5,
                                            FSC_C_IDENTITY_BAD};
 
-static void mask_addr(fsc_addr *a, unsigned plen)
+void fsc_identity_mask(fsc_addr *a, unsigned plen)
 {
     for (unsigned i = 0; i < 16; i++) {
         unsigned bits = i * 8;
@@ -479,8 +539,22 @@ static const char *parse_ip(const csv_field *f, fsc_addr *a, uint8_t *plen)
             return "prefix too short to name one subscriber";
     }
     *plen = (uint8_t)v;
-    mask_addr(a, v); /* host bits of "addr/len" are ignored */
+    fsc_identity_mask(a, v); /* host bits of "addr/len" are ignored */
     return NULL;
+}
+
+/* Room for one more row; id->rows may move (pointers into it go stale). */
+static fsc_status rows_reserve(fsc_identity *id)
+{
+    if (id->n < id->cap)
+        return FSC_OK;
+    size_t cap = id->cap ? id->cap * 2 : 256;
+    idrow *nr = realloc(id->rows, cap * sizeof *nr);
+    if (!nr)
+        return FSC_ENOMEM;
+    id->rows = nr;
+    id->cap = cap;
+    return FSC_OK;
 }
 
 static fsc_status identity_row(void *tab, loader *ld, const csv_field *f)
@@ -526,14 +600,8 @@ static fsc_status identity_row(void *tab, loader *ld, const csv_field *f)
             ld->counters->v[FSC_C_IDENTITY_BAD]++;
         return FSC_OK;
     }
-    if (id->n == id->cap) {
-        size_t cap = id->cap ? id->cap * 2 : 256;
-        idrow *nr = realloc(id->rows, cap * sizeof *nr);
-        if (!nr)
-            return FSC_ENOMEM;
-        id->rows = nr;
-        id->cap = cap;
-    }
+    if (rows_reserve(id) != FSC_OK)
+        return FSC_ENOMEM;
     r.holder.subscriber = fsc_arena_strndup(&id->strings, f[I_SUBSCRIBER].p, f[I_SUBSCRIBER].len);
     r.holder.precinct = fsc_arena_strndup(&id->strings, f[I_PRECINCT].p, f[I_PRECINCT].len);
     if (!r.holder.subscriber || !r.holder.precinct)
@@ -711,48 +779,42 @@ static fsc_status identity_index(fsc_identity *id, fsc_diag *diag, const char *f
     return open_rebuild(id);
 }
 
-static fsc_status identity_load_src(const char *name, lsrc *src, fsc_diag *diag,
-                                    fsc_counters *counters, fsc_identity **out)
+/* after the rows: sort, warn about overlaps, build the hashes */
+static fsc_status identity_finish(void *tab, fsc_diag *diag, const char *name)
 {
-    fsc_identity *id = calloc(1, sizeof *id);
-    if (!id)
-        return FSC_ENOMEM;
-    loader ld = {.schema = &identity_schema, .file = name, .diag = diag, .counters = counters,
-                 .row = identity_row, .tab = id};
-    fsc_status st = run_loader(&ld, src);
-    if (st == FSC_OK)
-        st = identity_index(id, diag, name);
-    if (st != FSC_OK) {
-        if (st == FSC_ENOMEM)
-            fsc_diagf(diag, FSC_SEV_ERROR, name, 0, 0, "out of memory");
-        fsc_identity_free(id);
-        return st;
-    }
-    *out = id;
-    return FSC_OK;
+    return identity_index(tab, diag, name);
 }
+
+static void identity_destroy(void *tab)
+{
+    fsc_identity_free(tab);
+}
+
+static const table_kind identity_kind = {
+    .schema = &identity_schema,
+    .row = identity_row,
+    .size = sizeof(fsc_identity),
+    .finish = identity_finish,
+    .destroy = identity_destroy,
+};
 
 fsc_status fsc_identity_load(const char *path, fsc_diag *diag, fsc_counters *counters,
                              fsc_identity **out)
 {
-    fsc_status st = FSC_OK;
-    lsrc *src = lsrc_open(path, NULL, 0, diag, &st);
-    if (!src)
-        return st;
-    st = identity_load_src(path, src, diag, counters, out);
-    lsrc_close(src);
+    void *tab = NULL;
+    fsc_status st = load_table(&identity_kind, path, NULL, 0, diag, counters, &tab);
+    if (st == FSC_OK)
+        *out = tab;
     return st;
 }
 
 fsc_status fsc_identity_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
                                  fsc_counters *counters, fsc_identity **out)
 {
-    fsc_status st = FSC_OK;
-    lsrc *src = lsrc_open(name, buf ? buf : "", len, diag, &st);
-    if (!src)
-        return st;
-    st = identity_load_src(name, src, diag, counters, out);
-    lsrc_close(src);
+    void *tab = NULL;
+    fsc_status st = load_table(&identity_kind, name, buf ? buf : "", len, diag, counters, &tab);
+    if (st == FSC_OK)
+        *out = tab;
     return st;
 }
 
@@ -789,7 +851,7 @@ static fsc_status holding_key(const fsc_addr *addr, unsigned plen, fsc_addr *net
     if (plen > maxlen || plen < minlen)
         return FSC_EINVAL;
     *net = *addr;
-    mask_addr(net, plen);
+    fsc_identity_mask(net, plen);
     return FSC_OK;
 }
 
@@ -811,15 +873,9 @@ fsc_status fsc_identity_open(fsc_identity *id, const fsc_addr *addr, unsigned pl
     }
     if (id->n >= FSC_IDENTITY_MAX_ROWS)
         return FSC_ELIMIT;
-    if (id->n == id->cap) {
-        size_t cap = id->cap ? id->cap * 2 : 256;
-        idrow *nr = realloc(id->rows, cap * sizeof *nr);
-        if (!nr)
-            return FSC_ENOMEM;
-        id->rows = nr;
-        id->cap = cap;
-        cur = id->open[s] ? &id->rows[id->open[s] - 1] : NULL;
-    }
+    if (rows_reserve(id) != FSC_OK)
+        return FSC_ENOMEM;
+    cur = id->open[s] ? &id->rows[id->open[s] - 1] : NULL; /* the rows may have moved */
     idrow r = {.net = net, .plen = (uint8_t)plen, .start = start, .end = FSC_TIME_MAX};
     r.holder.subscriber = fsc_arena_strndup(&id->strings, subscriber, strlen(subscriber));
     if (!precinct) /* RADIUS rarely knows it: keep the one the person had */
@@ -908,7 +964,7 @@ const fsc_holder *fsc_identity_lookup(const fsc_identity *id, const fsc_addr *a,
     size_t npl = a->family == 4 ? id->nplens4 : id->nplens6;
     for (size_t k = 0; k < npl; k++) {
         fsc_addr m = *a;
-        mask_addr(&m, pl[k]);
+        fsc_identity_mask(&m, pl[k]);
         uint64_t h = key_hash(m.family, pl[k], m.b);
         for (size_t s = (size_t)h & (id->nslots - 1); id->slots[s].count;
              s = (s + 1) & (id->nslots - 1)) {
@@ -973,20 +1029,10 @@ static fsc_status prof_grow(fsc_profiles *p)
     return FSC_OK;
 }
 
-static bool ieq(const char *a, size_t n, const char *b)
-{
-    if (strlen(b) != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (tolower((unsigned char)a[i]) != b[i])
-            return false;
-    return true;
-}
-
 static bool in_list(const char *s, size_t n, const char *const *list)
 {
     for (; *list; list++)
-        if (ieq(s, n, *list))
+        if (fsc_csv_ieq(s, n, *list))
             return true;
     return false;
 }
@@ -1046,6 +1092,45 @@ fsc_group fsc_group_derive(const char *age_band, const char *occupation)
     return FSC_GROUP_GENERAL;
 }
 
+/* Adds the profile of sub[0..sublen) with group g (FSC_GROUP_COUNT: derived
+ * from age band and occupation). The strings are copied into p's arena;
+ * precinct may be NULL. Returns FSC_OK; FSC_EMALFORMED when the subscriber
+ * already has a profile (the first is kept), FSC_ELIMIT past
+ * FSC_IDENTITY_MAX_ROWS, FSC_ENOMEM: the caller words the message, the
+ * CSV loader and fsc_profiles_put report differently. */
+static fsc_status prof_add(fsc_profiles *p, const char *sub, size_t sublen, const char *age_band,
+                           size_t ablen, const char *occupation, size_t occlen,
+                           const char *precinct, fsc_group g)
+{
+    if ((p->n + 1) * 2 > p->nslots && prof_grow(p) != FSC_OK)
+        return FSC_ENOMEM;
+    size_t s = prof_slot(p, sub, sublen);
+    if (p->slots[s])
+        return FSC_EMALFORMED;
+    if (p->n >= FSC_IDENTITY_MAX_ROWS)
+        return FSC_ELIMIT;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        fsc_profile *nr = realloc(p->rows, cap * sizeof *nr);
+        if (!nr)
+            return FSC_ENOMEM;
+        p->rows = nr;
+        p->cap = cap;
+    }
+    fsc_profile r = {.precinct = NULL};
+    r.subscriber = fsc_arena_strndup(&p->strings, sub, sublen);
+    r.age_band = fsc_arena_strndup(&p->strings, age_band, ablen);
+    r.occupation = fsc_arena_strndup(&p->strings, occupation, occlen);
+    if (precinct)
+        r.precinct = fsc_arena_strndup(&p->strings, precinct, strlen(precinct));
+    if (!r.subscriber || !r.age_band || !r.occupation || (precinct && !r.precinct))
+        return FSC_ENOMEM;
+    r.group = g != FSC_GROUP_COUNT ? g : fsc_group_derive(r.age_band, r.occupation);
+    p->rows[p->n++] = r;
+    p->slots[s] = (uint32_t)p->n;
+    return FSC_OK;
+}
+
 static fsc_status profile_row(void *tab, loader *ld, const csv_field *f)
 {
     fsc_profiles *p = tab;
@@ -1063,81 +1148,52 @@ static fsc_status profile_row(void *tab, loader *ld, const csv_field *f)
             return FSC_OK;
         }
     }
-    if ((p->n + 1) * 2 > p->nslots && prof_grow(p) != FSC_OK)
-        return FSC_ENOMEM;
-    size_t s = prof_slot(p, sub->p, sub->len);
-    if (p->slots[s]) {
+    fsc_status st = prof_add(p, sub->p, sub->len, f[P_AGE_BAND].p, f[P_AGE_BAND].len,
+                             f[P_OCCUPATION].p, f[P_OCCUPATION].len, NULL, g);
+    if (st == FSC_EMALFORMED)
         bad_row(ld, sub->col, true, "column \"subscriber\": \"%.*s\" already has a profile",
                 (int)(sub->len > 40 ? 40 : sub->len), sub->p);
-        return FSC_OK;
-    }
-    if (p->n >= FSC_IDENTITY_MAX_ROWS) {
+    else if (st == FSC_ELIMIT)
         bad_row(ld, 0, true, "more than %u profiles", FSC_IDENTITY_MAX_ROWS);
-        return FSC_OK;
-    }
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 256;
-        fsc_profile *nr = realloc(p->rows, cap * sizeof *nr);
-        if (!nr)
-            return FSC_ENOMEM;
-        p->rows = nr;
-        p->cap = cap;
-    }
-    fsc_profile r = {.precinct = NULL};
-    r.subscriber = fsc_arena_strndup(&p->strings, sub->p, sub->len);
-    r.age_band = fsc_arena_strndup(&p->strings, f[P_AGE_BAND].p, f[P_AGE_BAND].len);
-    r.occupation = fsc_arena_strndup(&p->strings, f[P_OCCUPATION].p, f[P_OCCUPATION].len);
-    if (!r.subscriber || !r.age_band || !r.occupation)
-        return FSC_ENOMEM;
-    r.group = g != FSC_GROUP_COUNT ? g : fsc_group_derive(r.age_band, r.occupation);
-    p->rows[p->n++] = r;
-    p->slots[s] = (uint32_t)p->n;
-    return FSC_OK;
+    return st == FSC_ENOMEM ? FSC_ENOMEM : FSC_OK; /* a bad row is skipped, not fatal */
 }
 
-static fsc_status profiles_load_src(const char *name, lsrc *src, fsc_diag *diag,
-                                    fsc_counters *counters, fsc_profiles **out)
+/* before the rows: the hash starts with slots, so lookups need no check */
+static fsc_status profiles_start(void *tab)
 {
-    fsc_profiles *p = calloc(1, sizeof *p);
-    if (!p)
-        return FSC_ENOMEM;
-    fsc_status st = prof_grow(p);
-    if (st == FSC_OK) {
-        loader ld = {.schema = &profile_schema, .file = name, .diag = diag,
-                     .counters = counters, .row = profile_row, .tab = p};
-        st = run_loader(&ld, src);
-    }
-    if (st != FSC_OK) {
-        if (st == FSC_ENOMEM)
-            fsc_diagf(diag, FSC_SEV_ERROR, name, 0, 0, "out of memory");
-        fsc_profiles_free(p);
-        return st;
-    }
-    *out = p;
-    return FSC_OK;
+    return prof_grow(tab);
 }
+
+static void profiles_destroy(void *tab)
+{
+    fsc_profiles_free(tab);
+}
+
+static const table_kind profiles_kind = {
+    .schema = &profile_schema,
+    .row = profile_row,
+    .size = sizeof(fsc_profiles),
+    .start = profiles_start,
+    .destroy = profiles_destroy,
+};
 
 fsc_status fsc_profiles_load(const char *path, fsc_diag *diag, fsc_counters *counters,
                              fsc_profiles **out)
 {
-    fsc_status st = FSC_OK;
-    lsrc *src = lsrc_open(path, NULL, 0, diag, &st);
-    if (!src)
-        return st;
-    st = profiles_load_src(path, src, diag, counters, out);
-    lsrc_close(src);
+    void *tab = NULL;
+    fsc_status st = load_table(&profiles_kind, path, NULL, 0, diag, counters, &tab);
+    if (st == FSC_OK)
+        *out = tab;
     return st;
 }
 
 fsc_status fsc_profiles_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
                                  fsc_counters *counters, fsc_profiles **out)
 {
-    fsc_status st = FSC_OK;
-    lsrc *src = lsrc_open(name, buf ? buf : "", len, diag, &st);
-    if (!src)
-        return st;
-    st = profiles_load_src(name, src, diag, counters, out);
-    lsrc_close(src);
+    void *tab = NULL;
+    fsc_status st = load_table(&profiles_kind, name, buf ? buf : "", len, diag, counters, &tab);
+    if (st == FSC_OK)
+        *out = tab;
     return st;
 }
 
@@ -1167,39 +1223,15 @@ fsc_status fsc_profiles_put(fsc_profiles *p, const char *subscriber, size_t subl
             return FSC_EMALFORMED;
         }
     }
-    if ((p->n + 1) * 2 > p->nslots && prof_grow(p) != FSC_OK)
-        return FSC_ENOMEM;
-    size_t s = prof_slot(p, subscriber, sublen);
-    if (p->slots[s]) {
+    const char *ab = age_band ? age_band : "", *oc = occupation ? occupation : "";
+    fsc_status st = prof_add(p, subscriber, sublen, ab, strlen(ab), oc, strlen(oc),
+                             precinct && *precinct ? precinct : NULL, g);
+    if (st == FSC_EMALFORMED)
         snprintf(err, errcap, "\"%.*s\" already has a profile", (int)(sublen > 40 ? 40 : sublen),
                  subscriber);
-        return FSC_EMALFORMED;
-    }
-    if (p->n >= FSC_IDENTITY_MAX_ROWS) {
+    else if (st == FSC_ELIMIT)
         snprintf(err, errcap, "more than %u profiles", FSC_IDENTITY_MAX_ROWS);
-        return FSC_ELIMIT;
-    }
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 256;
-        fsc_profile *nr = realloc(p->rows, cap * sizeof *nr);
-        if (!nr)
-            return FSC_ENOMEM;
-        p->rows = nr;
-        p->cap = cap;
-    }
-    const char *ab = age_band ? age_band : "", *oc = occupation ? occupation : "";
-    fsc_profile r = {.precinct = NULL};
-    r.subscriber = fsc_arena_strndup(&p->strings, subscriber, sublen);
-    r.age_band = fsc_arena_strndup(&p->strings, ab, strlen(ab));
-    r.occupation = fsc_arena_strndup(&p->strings, oc, strlen(oc));
-    if (precinct && *precinct)
-        r.precinct = fsc_arena_strndup(&p->strings, precinct, strlen(precinct));
-    if (!r.subscriber || !r.age_band || !r.occupation || (precinct && *precinct && !r.precinct))
-        return FSC_ENOMEM;
-    r.group = g != FSC_GROUP_COUNT ? g : fsc_group_derive(r.age_band, r.occupation);
-    p->rows[p->n++] = r;
-    p->slots[s] = (uint32_t)p->n;
-    return FSC_OK;
+    return st;
 }
 
 void fsc_profiles_free(fsc_profiles *p)

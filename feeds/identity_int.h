@@ -1,7 +1,9 @@
 /* identity_int.h: what the feed readers share inside feeds/ (not an API).
  *
  * The CSV splitter of the identity and profiles loaders, reused by the
- * RADIUS accounting loader (radius.c) so every CSV feed quotes alike. */
+ * RADIUS accounting loader (radius.c) so every CSV feed quotes alike; with
+ * it the name compare and the prefix mask, so both feeds match column
+ * names and mask addresses alike. */
 #ifndef FSC_IDENTITY_INT_H
 #define FSC_IDENTITY_INT_H
 
@@ -25,6 +27,15 @@ typedef struct fsc_csv_field {
  * with *errcol the 1-based byte column of the problem. */
 const char *fsc_csv_split(const char *line, size_t len, char *scratch, fsc_csv_field *f,
                           size_t max, size_t *nf, unsigned long *errcol);
+
+/* True when p[0..n) equals `lower` ignoring ASCII case; lower must be in
+ * lower case. How header names and RADIUS keys are matched. */
+bool fsc_csv_ieq(const char *p, size_t n, const char *lower);
+
+/* Clears the bits of a past its first plen, in place: the network of an
+ * identity holding or of a RADIUS Framed-IPv6-Prefix. (engine/addr.c would
+ * be its natural home; it lives here while only the feeds need it.) */
+void fsc_identity_mask(fsc_addr *a, unsigned plen);
 
 /* A bounded line source over a file or a memory buffer: lines of at most
  * FSC_CSV_LINE_MAX bytes (identity.h), the rest of a longer line consumed

@@ -10,7 +10,6 @@
  * (identity_int.h) so quoting and bounds are the same as for identity. */
 #include "radius.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,26 +50,15 @@ typedef struct attr {
 
 static int attr_index(const char *k, size_t n)
 {
-    for (int i = 0; i < A_COUNT; i++) {
-        const char *a = attr_names[i];
-        size_t j = 0;
-        while (j < n && a[j] && tolower((unsigned char)k[j]) == a[j])
-            j++;
-        if (j == n && !a[j])
+    for (int i = 0; i < A_COUNT; i++)
+        if (fsc_csv_ieq(k, n, attr_names[i]))
             return i;
-    }
     return -1;
 }
 
 static bool text_ieq(const attr *a, const char *s)
 {
-    size_t n = strlen(s);
-    if (a->len != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (tolower((unsigned char)a->p[i]) != s[i])
-            return false;
-    return true;
+    return fsc_csv_ieq(a->p, a->len, s);
 }
 
 /* Copies p[0..n) NUL-terminated into the store; NULL when it is full. */
@@ -83,17 +71,6 @@ static char *store_put(char *store, size_t cap, size_t *used, const char *p, siz
     d[n] = '\0';
     *used += n + 1;
     return d;
-}
-
-static void mask(fsc_addr *a, unsigned plen)
-{
-    for (unsigned i = 0; i < 16; i++) {
-        unsigned bits = i * 8;
-        if (bits >= plen)
-            a->b[i] = 0;
-        else if (plen - bits < 8)
-            a->b[i] &= (uint8_t)(0xff << (8 - (plen - bits)));
-    }
 }
 
 #define BAD(col_, ...)                                                       \
@@ -156,7 +133,7 @@ static fsc_status record_from_attrs(const attr *a, unsigned long rowcol, fsc_rad
                 BAD(v->col + al + 1,
                     "\"Framed-IPv6-Prefix\": prefix too short to name one subscriber");
         }
-        mask(&rec->ip6, plen);
+        fsc_identity_mask(&rec->ip6, plen);
         rec->plen6 = plen;
         rec->has_ip6 = true;
     }
@@ -575,28 +552,29 @@ done:
     return ret;
 }
 
-fsc_status fsc_radius_load(const char *path, fsc_identity *id, fsc_diag *diag,
-                           fsc_counters *counters)
+/* Applies the records of the file `name`, or of buf[0..len) when buf is
+ * not NULL (name then only names it in messages), to id. */
+static fsc_status load_named(const char *name, const char *buf, size_t len, fsc_identity *id,
+                             fsc_diag *diag, fsc_counters *counters)
 {
     fsc_status st = FSC_OK;
-    fsc_lsrc *src = fsc_lsrc_open(path, NULL, 0, diag, &st);
-    if (!src)
-        return st;
-    rload ld = {.file = path, .diag = diag, .counters = counters};
-    st = load_src(&ld, src, id);
-    fsc_lsrc_close(src);
-    return st;
-}
-
-fsc_status fsc_radius_load_buf(const char *name, const char *buf, size_t len, fsc_identity *id,
-                               fsc_diag *diag, fsc_counters *counters)
-{
-    fsc_status st = FSC_OK;
-    fsc_lsrc *src = fsc_lsrc_open(name, buf ? buf : "", len, diag, &st);
+    fsc_lsrc *src = fsc_lsrc_open(name, buf, len, diag, &st);
     if (!src)
         return st;
     rload ld = {.file = name, .diag = diag, .counters = counters};
     st = load_src(&ld, src, id);
     fsc_lsrc_close(src);
     return st;
+}
+
+fsc_status fsc_radius_load(const char *path, fsc_identity *id, fsc_diag *diag,
+                           fsc_counters *counters)
+{
+    return load_named(path, NULL, 0, id, diag, counters);
+}
+
+fsc_status fsc_radius_load_buf(const char *name, const char *buf, size_t len, fsc_identity *id,
+                               fsc_diag *diag, fsc_counters *counters)
+{
+    return load_named(name, buf ? buf : "", len, id, diag, counters);
 }
