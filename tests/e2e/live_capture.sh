@@ -77,6 +77,10 @@ if ! diff <(pairs "$TMP/replay.jsonl") <(pairs "$TMP/live.jsonl"); then
   fail "live capture alerted other people than replay"
 fi
 
+# (pipes below end in "grep PATTERN >/dev/null", not "grep -q": -q stops
+# reading at the first match, the writer dies of SIGPIPE and pipefail
+# reports the pipeline failed)
+
 # an install reported while it runs reaches the scorer within moments
 echo '{"ts":"2026-11-29T09:00:00Z","subscriber":"S2002","event":"install","package":"com.gov.safeguard","label":"公安安全防护","installer":"sideload","permissions":["android.permission.BIND_ACCESSIBILITY_SERVICE","android.permission.SYSTEM_ALERT_WINDOW","android.permission.READ_SMS","android.permission.RECEIVE_SMS","android.permission.BIND_DEVICE_ADMIN"]}' >>"$TMP/events.jsonl"
 for _ in $(seq 100); do grep -q '"subscriber":"S2002".*"fraud_type":"FT08"' "$TMP/live.jsonl" && break; sleep 0.1; done
@@ -104,20 +108,20 @@ EOR
 "$FRAUDSCAN" ctl --connect "$ctl" reload >"$TMP/reload2.out" || { cat "$TMP/reload2.out"; fail "a good reload failed"; }
 v_new=$("$FRAUDSCAN" ctl --connect "$ctl" version)
 [ "$v_old" != "$v_new" ] || fail "the rule set version did not change after a reload"
-"$FRAUDSCAN" ctl --connect "$ctl" stats | grep -q '^rules.reloads 1$' || fail "rules.reloads is not 1"
+"$FRAUDSCAN" ctl --connect "$ctl" stats | grep '^rules.reloads 1$' >/dev/null || fail "rules.reloads is not 1"
 send
 wait_packets $((2 * frames))
 sleep 0.5
 grep -q '"zz-test-baidu"' "$TMP/live.jsonl" || fail "the reloaded rule never matched"
 v=$(echo "$v_new" | awk '{print $NF}')
-grep '"zz-test-baidu"' "$TMP/live.jsonl" | grep -q "\"ruleset_version\":\"$v\"" || fail "alerts after the reload do not carry the new rule set version $v"
+grep -q "\"ruleset_version\":\"$v\".*\"zz-test-baidu\"" "$TMP/live.jsonl" || fail "alerts after the reload do not carry the new rule set version $v"
 # SIGHUP reloads too
 kill -HUP "$engine"
 for _ in $(seq 100); do
-  "$FRAUDSCAN" ctl --connect "$ctl" stats | grep -q '^rules.reloads 2$' && break
+  "$FRAUDSCAN" ctl --connect "$ctl" stats | grep '^rules.reloads 2$' >/dev/null && break
   sleep 0.1
 done
-"$FRAUDSCAN" ctl --connect "$ctl" stats | grep -q '^rules.reloads 2$' || fail "SIGHUP did not reload"
+"$FRAUDSCAN" ctl --connect "$ctl" stats | grep '^rules.reloads 2$' >/dev/null || fail "SIGHUP did not reload"
 "$FRAUDSCAN" ctl --connect "$ctl" stats | awk '$1=="capture.kernel_dropped"{print "kernel drops:", $2}'
 kill -INT "$engine"
 wait "$engine" || fail "the engine exited with an error"

@@ -40,7 +40,7 @@ grep -q '^before .*low .*P [0-9.]* R [0-9.]*.*critical' "$TMP/fit.out" || fail "
 grep -q '^after ' "$TMP/fit.out" || fail "no after line"
 grep -q 'outcomes.jsonl:601: error' "$TMP/fit.err" || { cat "$TMP/fit.err"; fail "bad line not reported"; }
 [ "$(sha256sum "$MODEL")" = "$before" ] || fail "the running model was changed"
-"$FRAUDSCAN" model check "$TMP/new.yaml" | grep -q 'model 2026.11.1-fit+' || fail "new model does not load"
+"$FRAUDSCAN" model check "$TMP/new.yaml" | grep 'model 2026.11.1-fit+' >/dev/null || fail "new model does not load"
 # the fitted model scores the sample too
 replay_sample --model "$TMP/new.yaml" --alerts "$TMP/fitted.jsonl" 2>/dev/null
 grep -q '"model_version":"2026.11.1-fit+' "$TMP/fitted.jsonl" || fail "fitted model not in alerts"

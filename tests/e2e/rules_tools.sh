@@ -49,7 +49,7 @@ PY
 grep -q "cached" "$TMP/c3" && fail "corrupt cache was trusted"
 head -c 20 "$f" >"$f.x" && mv "$f.x" "$f"
 "$FRAUDSCAN" rules check --cache "$C" "$R" >/dev/null 2>&1 || fail "truncated cache broke the load"
-"$FRAUDSCAN" rules check --cache "$C" "$R" | grep -q cached || fail "cache not rewritten"
+"$FRAUDSCAN" rules check --cache "$C" "$R" | grep cached >/dev/null || fail "cache not rewritten"
 
 # a malformed rule file is refused with its location; nothing crashes
 printf 'id: x\nfraud_type: FT01\nlevel: low\nweight: 1\nmatch:\n  a: {dns.query: x.com}\n  b: {dns.query: y.com}\ncondition: a and (b or c\n' >"$TMP/bad.yaml"

@@ -52,7 +52,7 @@ redis-cli --cluster create "127.0.0.1:${ports[0]}" "127.0.0.1:${ports[1]}" \
 for _ in $(seq 100); do
   ok=1
   for p in "${ports[@]}"; do
-    redis-cli -p "$p" cluster info | grep -q 'cluster_state:ok' || ok=0
+    redis-cli -p "$p" cluster info | grep 'cluster_state:ok' >/dev/null || ok=0
   done
   [ "$ok" = 1 ] && break
   sleep 0.1
