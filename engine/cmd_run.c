@@ -29,6 +29,7 @@
 #include "identity.h"
 #include "model.h"
 #include "pipeline.h"
+#include "radius.h"
 #include "rules.h"
 #include "run_events.h"
 #include "state.h"
@@ -370,6 +371,13 @@ int fsc_cmd_run(int argc, char **argv)
     const char *prp = fsc_config_str(cfg, "profiles.file", NULL);
     if (idp && fsc_identity_load(idp, &diag, &r.counters, &identity) != FSC_OK)
         goto done;
+    const char *radius = fsc_config_str(cfg, "identity.radius", NULL);
+    if (radius) { /* RADIUS accounting on top of the static table, in file order */
+        if (!identity && !(identity = fsc_identity_new()))
+            goto done;
+        if (fsc_radius_load(radius, identity, &diag, &r.counters) != FSC_OK)
+            goto done;
+    }
     if (prp && fsc_profiles_load(prp, &diag, &r.counters, &profiles) != FSC_OK)
         goto done;
 
