@@ -55,7 +55,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: fraudscan extract [--no-header] [--stats] CAPTURE...\n"
                "  prints frame, src, dst, field and value of every field the engine\n"
-               "  extracts (dns.query, tls.sni, http.host, http.uri, http.user_agent)\n");
+               "  extracts: dns.query, tls.sni, tls.ja3, tls.ja4, quic.sni, http.host,\n"
+               "  http.uri, http.user_agent, http.apk_url (docs/traffic.md)\n");
 }
 
 int fsc_cmd_extract(int argc, char **argv)

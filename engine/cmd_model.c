@@ -19,6 +19,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,7 +388,11 @@ int fsc_cmd_model(int argc, char **argv)
         return model_check(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "fit") == 0)
         return model_fit(argc - 1, argv + 1);
-    fprintf(stderr, "usage: fraudscan model check FILE\n"
-                    "       fraudscan model fit --outcomes FILE [--model FILE] --out NEW.yaml\n");
-    return 2;
+    bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    fprintf(help ? stdout : stderr,
+            "usage: fraudscan model check FILE\n"
+            "       fraudscan model fit --outcomes FILE [--model FILE] --out NEW.yaml\n"
+            "  check loads a model file and says what is wrong with it, at file:line:col;\n"
+            "  fit learns rule weights from officers' outcomes (docs/model.md)\n");
+    return help ? 0 : 2;
 }
