@@ -12,7 +12,7 @@ static const struct {
     {"run", fsc_cmd_run, "run the engine on a live interface (run -c CONFIG)"},
     {"replay", fsc_cmd_replay, "run the engine over capture files and install events"},
     {"extract", fsc_cmd_extract, "print the fields the engine extracts from captures"},
-    {"rules", fsc_cmd_rules, "check detection rules (rules check PATH)"},
+    {"rules", fsc_cmd_rules, "check, test, measure and import detection rules"},
     {"alerts", fsc_cmd_alerts, "follow or format alerts (alerts tail, alerts format)"},
     {"ctl", fsc_cmd_ctl, "ask a running engine to reload its rules or show its counters"},
     {"model", fsc_cmd_model, "check a scoring model, or fit one to outcomes (model check|fit)"},
