@@ -5,6 +5,8 @@
 #ifndef FSC_CMD_H
 #define FSC_CMD_H
 
+#include <stdbool.h>
+
 #include "rules.h"
 
 int fsc_cmd_replay(int argc, char **argv);
@@ -23,5 +25,14 @@ int fsc_cmd_long(const char *opt, const char *s, long min, long max, long *out);
  * a directory, NULL for the default (fsc_rules_cache_default), or "none". */
 fsc_status fsc_cmd_load_rules(const char *path, const char *cache, fsc_diag *diag,
                               fsc_ruleset **out);
+
+/* Loads the risk model at path, or when path is NULL the one beside the
+ * rules (models/default.yaml), or none: the scorer's built-in model, said on
+ * stderr unless quiet. who names the command in messages. Returns 0 with
+ * *out set (NULL for the built-in model; the caller frees it with
+ * fsc_model_free), or -1 after saying why the file was refused. */
+struct fsc_model;
+int fsc_cmd_load_model(const char *who, const char *path, const char *rules_path, bool quiet,
+                       fsc_diag *diag, struct fsc_model **out);
 
 #endif

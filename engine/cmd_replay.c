@@ -233,7 +233,6 @@ int fsc_cmd_replay(int argc, char **argv)
     double t0 = now_s();
     fsc_model *model = NULL;
     fsc_state_store *store = NULL;
-    char mpath[4096];
 
     if (fsc_cmd_load_rules(rules_path, rules_cache, &diag, &rules) != FSC_OK) {
         fprintf(stderr, "fraudscan replay: rules in %s refused\n", rules_path);
@@ -268,15 +267,8 @@ int fsc_cmd_replay(int argc, char **argv)
         fprintf(stderr, "fraudscan replay: give --profiles or --profiles-redis, not both\n");
         goto done;
     }
-    if (!model_path)
-        model_path = fsc_model_default_path(rules_path, mpath, sizeof mpath);
-    if (model_path && fsc_model_load(model_path, &diag, &model) != FSC_OK) {
-        fprintf(stderr, "fraudscan replay: model %s refused\n", model_path);
+    if (fsc_cmd_load_model("replay", model_path, rules_path, quiet, &diag, &model) != 0)
         goto done;
-    }
-    if (!model_path && !quiet)
-        fprintf(stderr, "fraudscan replay: no model file beside %s; using the built-in model\n",
-                rules_path);
     if (state_redis) {
         char serr[512];
         store = fsc_state_redis_open(state_redis, state_prefix, 0, &r.counters, serr,

@@ -382,17 +382,9 @@ int fsc_cmd_run(int argc, char **argv)
         goto done;
 
     /* the same model replay uses, so live and replayed alerts agree */
-    char mpath[4096];
-    const char *model_path = fsc_config_str(cfg, "model.file", NULL);
-    if (!model_path)
-        model_path = fsc_model_default_path(r.rules_path, mpath, sizeof mpath);
-    if (model_path && fsc_model_load(model_path, &diag, &model) != FSC_OK) {
-        fprintf(stderr, "fraudscan run: model %s refused\n", model_path);
+    if (fsc_cmd_load_model("run", fsc_config_str(cfg, "model.file", NULL), r.rules_path, false,
+                           &diag, &model) != 0)
         goto done;
-    }
-    if (!model_path)
-        fprintf(stderr, "fraudscan run: no model file beside %s; using the built-in model\n",
-                r.rules_path);
     long snap = fsc_config_long(cfg, "state.snapshot_interval", 60, 1, 86400, &diag, &ok);
     const char *state_path = fsc_config_str(cfg, "state.file", NULL);
     const char *state_redis = fsc_config_str(cfg, "state.redis", NULL);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "model.h"
 
 int fsc_cmd_long(const char *opt, const char *s, long min, long max, long *out)
 {
@@ -32,4 +33,24 @@ fsc_status fsc_cmd_load_rules(const char *path, const char *cache, fsc_diag *dia
         cache = dir;
     }
     return fsc_ruleset_load_cached(path, cache, diag, out);
+}
+
+int fsc_cmd_load_model(const char *who, const char *path, const char *rules_path, bool quiet,
+                       fsc_diag *diag, fsc_model **out)
+{
+    char buf[4096];
+    *out = NULL;
+    if (!path)
+        path = fsc_model_default_path(rules_path, buf, sizeof buf);
+    if (!path) {
+        if (!quiet)
+            fprintf(stderr, "fraudscan %s: no model file beside %s; using the built-in model\n",
+                    who, rules_path);
+        return 0;
+    }
+    if (fsc_model_load(path, diag, out) != FSC_OK) {
+        fprintf(stderr, "fraudscan %s: model %s refused\n", who, path);
+        return -1;
+    }
+    return 0;
 }
