@@ -801,11 +801,14 @@ void fsc_pipeline_counters(fsc_pipeline *p, fsc_counters *out)
 
 /* ---- life cycle ------------------------------------------------------- */
 
-static bool worker_init(fsc_pipeline *p, worker *w, int index, size_t qbytes)
+/* qbytes 0: no rings (the reader's own matcher); with_ex false: no
+ * extractor (the reader's matcher when workers decode: it only ever sees
+ * install events, and an extractor's preallocated tables are ~18 MB) */
+static bool worker_init(fsc_pipeline *p, worker *w, int index, size_t qbytes, bool with_ex)
 {
     w->p = p;
     w->index = index;
-    w->ex = fsc_extractor_new(NULL);
+    w->ex = with_ex ? fsc_extractor_new(NULL) : NULL;
     w->matcher = fsc_matcher_new(p->rules);
     w->rules = p->rules;
     w->gen = 0;
@@ -817,7 +820,7 @@ static bool worker_init(fsc_pipeline *p, worker *w, int index, size_t qbytes)
     atomic_init(&w->room_bell, 0);
     atomic_init(&w->worker_sleeps, false);
     atomic_init(&w->reader_sleeps, false);
-    if (!w->ex || !w->matcher)
+    if ((with_ex && !w->ex) || !w->matcher)
         return false;
     if (qbytes && (!fsc_ring_init(&w->frames, qbytes) || !fsc_ring_init(&w->hits, HIT_QUEUE)))
         return false;
@@ -850,7 +853,7 @@ fsc_status fsc_pipeline_new(const fsc_pipeline_config *cfg, fsc_ruleset *rules,
     atomic_init(&p->stop, false);
     p->scorer = fsc_scorer_new(cfg->score, fsc_ruleset_version(rules));
     p->seqs = fsc_seq_new(rules, 0);
-    if (!p->scorer || !p->seqs || !worker_init(p, &p->inline_w, -1, 0))
+    if (!p->scorer || !p->seqs || !worker_init(p, &p->inline_w, -1, 0, p->nworkers == 0))
         goto fail;
     if (p->nworkers) {
         size_t q = cfg->queue_bytes ? cfg->queue_bytes : DEFAULT_QUEUE;
@@ -858,7 +861,7 @@ fsc_status fsc_pipeline_new(const fsc_pipeline_config *cfg, fsc_ruleset *rules,
         if (!p->w)
             goto fail;
         for (int i = 0; i < p->nworkers; i++)
-            if (!worker_init(p, &p->w[i], i, q))
+            if (!worker_init(p, &p->w[i], i, q, true))
                 goto fail;
         for (int i = 1; i < p->nworkers; i++) { /* worker 0 is the reader */
             if (pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]) != 0)
