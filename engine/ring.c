@@ -75,11 +75,6 @@ void fsc_ring_publish(fsc_ring *r)
     atomic_store_explicit(&r->head, r->ph, memory_order_release);
 }
 
-bool fsc_ring_unpublished(const fsc_ring *r)
-{
-    return r->ph != atomic_load_explicit(&r->head, memory_order_relaxed);
-}
-
 const void *fsc_ring_peek(fsc_ring *r, size_t *len)
 {
     for (;;) {
@@ -119,10 +114,4 @@ void fsc_ring_release_publish(fsc_ring *r)
 bool fsc_ring_drained(fsc_ring *r)
 {
     return r->ct == atomic_load_explicit(&r->head, memory_order_acquire);
-}
-
-bool fsc_ring_empty(fsc_ring *r)
-{
-    return atomic_load_explicit(&r->tail, memory_order_acquire) ==
-           atomic_load_explicit(&r->head, memory_order_acquire);
 }

@@ -35,8 +35,6 @@ void fsc_ring_destroy(fsc_ring *r);
 void *fsc_ring_reserve(fsc_ring *r, size_t len);
 void fsc_ring_commit(fsc_ring *r);
 void fsc_ring_publish(fsc_ring *r);
-/* Producer: entries committed but not yet published. */
-bool fsc_ring_unpublished(const fsc_ring *r);
 
 /* Consumer: the oldest entry and its length, or NULL when empty. It stays
  * valid until fsc_ring_release(). Released room is handed back to the
@@ -48,8 +46,5 @@ void fsc_ring_release_publish(fsc_ring *r);
 
 /* Consumer: true when it has read everything published. */
 bool fsc_ring_drained(fsc_ring *r);
-
-/* Either side: true when nothing published is left to read. */
-bool fsc_ring_empty(fsc_ring *r);
 
 #endif

