@@ -136,7 +136,37 @@
     X(FSC_C_STATE_REDIS_ERRORS, "state.redis_errors")                        \
     X(FSC_C_ALERTS, "alert.emitted")                                         \
     X(FSC_C_ALERT_PUBLISH_ERRORS, "alert.publish_errors")                    \
-    X(FSC_C_ALERT_REDIS_ERRORS, "alert.redis_errors")
+    X(FSC_C_ALERT_REDIS_ERRORS, "alert.redis_errors")                        \
+    /* dispatch: store (one subsection per part; add rows inside yours) */   \
+    X(FSC_C_STORE_APPENDS, "dispatch.store_appends")                         \
+    X(FSC_C_STORE_COMMITS, "dispatch.store_commits")                         \
+    X(FSC_C_STORE_ERRORS, "dispatch.store_errors")                           \
+    X(FSC_C_STORE_TAIL_CUT, "dispatch.journal_tail_cut_bytes")               \
+    X(FSC_C_STORE_REDIS_RECONNECTS, "dispatch.store_redis_reconnects")       \
+    /* dispatch: service */                                                  \
+    X(FSC_C_DSP_ALERTS, "dispatch.alerts_stored")                            \
+    X(FSC_C_DSP_DUPLICATES, "dispatch.alerts_duplicate")                     \
+    X(FSC_C_DSP_MALFORMED, "dispatch.alerts_malformed")                      \
+    X(FSC_C_DSP_FALLBACK, "dispatch.routed_to_desk")                         \
+    X(FSC_C_DSP_ESCALATIONS, "dispatch.escalations")                         \
+    X(FSC_C_DSP_REFUSALS, "dispatch.refusals")                               \
+    X(FSC_C_DSP_PAYSTOPS, "dispatch.paystops_requested")                     \
+    X(FSC_C_DSP_PAYSTOPS_EXPIRED, "dispatch.paystops_expired")               \
+    X(FSC_C_DSP_RELOAD_FAILURES, "dispatch.reload_failures")                 \
+    /* dispatch: transports and the engine spool */                          \
+    X(FSC_C_SPOOL_SENT, "spool.sent")                                        \
+    X(FSC_C_SPOOL_RESENT, "spool.resent")                                    \
+    X(FSC_C_SPOOL_ACKED, "spool.acknowledged")                               \
+    X(FSC_C_SPOOL_NACKED, "spool.refused")                                   \
+    X(FSC_C_SPOOL_ERRORS, "spool.errors")                                    \
+    X(FSC_C_WIRE_BAD, "dispatch.bad_messages")                               \
+    X(FSC_C_WIRE_PUSHES, "dispatch.pushes")                                  \
+    X(FSC_C_BANK_SENT, "dispatch.bank_requests_sent")                        \
+    X(FSC_C_BANK_BAD, "dispatch.bank_bad_replies")                           \
+    /* dispatch: HTTP API */                                                 \
+    X(FSC_C_HTTP_REQUESTS, "http.requests")                                  \
+    X(FSC_C_HTTP_ERRORS, "http.errors")                                      \
+    X(FSC_C_HTTP_DENIED, "http.denied")
 
 typedef enum fsc_counter_id {
 #define FSC_X_ENUM(e, name) e,

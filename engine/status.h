@@ -22,7 +22,9 @@
     X(FSC_EHYPERSCAN, "hyperscan error")                                     \
     X(FSC_EZMQ, "zeromq error")                                              \
     X(FSC_EREDIS, "redis error")                                             \
-    X(FSC_ENOTFOUND, "not found")
+    X(FSC_ENOTFOUND, "not found")                                            \
+    X(FSC_EDENIED, "not allowed for this user")                              \
+    X(FSC_ESTATE, "not allowed in the current state")
 
 typedef enum fsc_status {
 #define FSC_X_ENUM(name, msg) name,

@@ -1,0 +1,79 @@
+/* store.h: dispatch's durable log, the one place its state lives.
+ *
+ * Dispatch is event-sourced: every change (an alert stored, a claim, a
+ * contact, an outcome, an escalation, a payment-stop step, a refusal) is one
+ * entry appended here, and the in-memory state (service.h) is the fold of
+ * all entries in order. A restart replays the log; nothing else is saved.
+ *
+ * An entry is one JSON object of at most FSC_STORE_MAX_ENTRY bytes, with no
+ * newline in it. The store gives each a sequence number, 1, 2, 3, ...
+ * without gaps, in append order.
+ *
+ * Two backends behind this one API:
+ *   journal  (default)  files in a directory: "journal.log", one line per
+ *                       entry: "<seq> <crc32c hex8> <json>\n". A torn or
+ *                       corrupt tail (a kill -9 mid-write) is cut at the last
+ *                       good line on open, and the loss is reported (at
+ *                       most entries never committed, so never acknowledged).
+ *   redis    dispatch.redis = "host:port": the stream <prefix>:log holds the
+ *                       entries (XADD with explicit id "<seq>-1", field
+ *                       "e"); per precinct streams <prefix>:q:<precinct> with
+ *                       the consumer group "duty" mirror the queues (see
+ *                       store_redis.c) so XPENDING shows what is claimed.
+ *
+ * Appends are buffered; fsc_store_commit() makes every appended entry
+ * durable (journal: write + fdatasync; Redis: the pipelined replies read
+ * back, appendfsync is the server's own setting) and only then may anyone
+ * be told an entry is stored (an engine's ACK, an officer's reply).
+ * Not thread-safe: one owner (the service) calls it. */
+#ifndef FSC_STORE_H
+#define FSC_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "counters.h"
+#include "status.h"
+
+#define FSC_STORE_MAX_ENTRY (256 * 1024)
+
+typedef struct fsc_store fsc_store;
+
+/* Opens (creating if needed) the journal in directory dir. On failure
+ * returns FSC_EIO / FSC_EMALFORMED with the reason in err. A cut tail is
+ * not a failure: it is said in err's place on stderr and counted. */
+fsc_status fsc_store_open_journal(const char *dir, fsc_counters *counters, fsc_store **out,
+                                  char *err, size_t errcap);
+/* Connects to the Redis server at "host:port" (prefix NULL: "fsc:dispatch").
+ * FSC_EREDIS with the reason in err when it cannot. A lost connection later
+ * is retried on the next call (counted); appends fail meanwhile. */
+fsc_status fsc_store_open_redis(const char *hostport, const char *prefix,
+                                fsc_counters *counters, fsc_store **out, char *err,
+                                size_t errcap);
+void fsc_store_close(fsc_store *s);
+
+/* Appends one entry (json, len bytes, no newline; copied). *seq receives its
+ * number. FSC_ELIMIT when longer than FSC_STORE_MAX_ENTRY, FSC_EINVAL when
+ * it holds a newline. Not durable until fsc_store_commit(). */
+fsc_status fsc_store_append(fsc_store *s, const char *json, size_t len, uint64_t *seq);
+/* Makes every appended entry durable. On failure (FSC_EIO, FSC_EREDIS) the
+ * uncommitted entries are dropped and their numbers reused: callers must
+ * not have acknowledged them, and retry. */
+fsc_status fsc_store_commit(fsc_store *s);
+
+/* The number of the last committed entry (0: empty). */
+uint64_t fsc_store_last(const fsc_store *s);
+
+/* Calls fn for each committed entry with seq > after, in order; stops early
+ * when fn returns non-zero (that value is not an error). json is valid
+ * only during the call. */
+typedef int (*fsc_store_fn)(void *ctx, uint64_t seq, const char *json, size_t len);
+fsc_status fsc_store_scan(fsc_store *s, uint64_t after, fsc_store_fn fn, void *ctx);
+
+/* Redis only (a no-op for the journal): mirror the queue of precinct:
+ * alert `alert_id` (entry seq) queued, claimed by `officer`, or closed. */
+typedef enum { FSC_QMIRROR_QUEUED, FSC_QMIRROR_CLAIMED, FSC_QMIRROR_CLOSED } fsc_qmirror;
+fsc_status fsc_store_mirror(fsc_store *s, const char *precinct, const char *alert_id,
+                            uint64_t seq, fsc_qmirror what, const char *officer);
+
+#endif
