@@ -164,9 +164,9 @@
     X(FSC_C_BANK_SENT, "dispatch.bank_requests_sent")                        \
     X(FSC_C_BANK_BAD, "dispatch.bank_bad_replies")                           \
     /* dispatch: HTTP API */                                                 \
-    X(FSC_C_HTTP_REQUESTS, "http.requests")                                  \
-    X(FSC_C_HTTP_ERRORS, "http.errors")                                      \
-    X(FSC_C_HTTP_DENIED, "http.denied")
+    X(FSC_C_API_REQUESTS, "api.requests")                                    \
+    X(FSC_C_API_ERRORS, "api.errors")                                        \
+    X(FSC_C_API_DENIED, "api.denied")
 
 typedef enum fsc_counter_id {
 #define FSC_X_ENUM(e, name) e,
