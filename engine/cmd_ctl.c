@@ -11,7 +11,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: fraudscan ctl --connect ENDPOINT reload|stats|version\n"
-               "  reload   compile the rules again beside the running set and swap them in\n"
+               "  reload   compile the rules and read the model file again beside the\n"
+               "           running ones and swap them in (each is kept when refused)\n"
                "  stats    every counter, with libpcap's received and dropped figures\n"
                "  version  the engine's and the rule set's versions\n");
 }
@@ -64,7 +65,11 @@ int fsc_cmd_ctl(int argc, char **argv)
     const char *body = zmq_msg_data(&m);
     size_t len = zmq_msg_size(&m);
     fwrite(body, 1, len, stdout);
-    rc = len >= 6 && memcmp(body, "error:", 6) == 0 ? 1 : 0;
+    /* a reload answers a line (or a block) per part: any refused fails */
+    rc = 0;
+    for (size_t i = 0; i + 6 <= len; i++)
+        if ((i == 0 || body[i - 1] == '\n') && memcmp(body + i, "error:", 6) == 0)
+            rc = 1;
     zmq_msg_close(&m);
 done:
     zmq_close(s);

@@ -27,12 +27,12 @@
 #include "config.h"
 #include "events.h"
 #include "identity.h"
-#include "metrics_http.h"
 #include "model.h"
 #include "pipeline.h"
 #include "radius.h"
 #include "rules.h"
 #include "run_events.h"
+#include "run_model.h"
 #include "state.h"
 
 static volatile sig_atomic_t got_stop, got_hup, events_stop;
@@ -65,6 +65,7 @@ typedef struct run {
     const char *control;
     pthread_t control_thread;
     bool control_started;
+    fsc_run_model *model;      /* reloaded with the rules (run_model.h) */
 } run;
 
 /* Diagnostics of a reload, kept as text for the `ctl reload` reply. */
@@ -88,13 +89,8 @@ static void diag_to_text(void *ctx, fsc_severity sev, const char *file, unsigned
 
 /* Compiles the rules beside the running set and hands them over. Writes a
  * one-line (or, on failure, multi-line) report into out. */
-static void reload(run *r, char *out, size_t cap)
+static void reload_rules(run *r, char *out, size_t cap)
 {
-    bool expected = false;
-    if (!atomic_compare_exchange_strong(&r->reloading, &expected, true)) {
-        snprintf(out, cap, "error: a reload is already running\n");
-        return;
-    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     diag_text text = {.len = 0};
@@ -110,7 +106,6 @@ static void reload(run *r, char *out, size_t cap)
         snprintf(out, cap, "error: rules in %s refused; the running set is kept\n%s",
                  r->rules_path, text.buf);
         fprintf(stderr, "fraudscan run: reload refused; the running set is kept\n%s", text.buf);
-        atomic_store(&r->reloading, false);
         return;
     }
     pthread_mutex_unlock(&r->lock);
@@ -123,7 +118,6 @@ static void reload(run *r, char *out, size_t cap)
         if (i == 499) {
             fsc_ruleset_free(next);
             snprintf(out, cap, "error: the previous rule set is still in use; try again\n");
-            atomic_store(&r->reloading, false);
             return;
         }
     }
@@ -143,6 +137,23 @@ static void reload(run *r, char *out, size_t cap)
     pthread_mutex_unlock(&r->lock);
     snprintf(out, cap, "ok: rules %s compiled in %.0f ms and in use\n", version, ms);
     fprintf(stderr, "fraudscan run: %s", out);
+}
+
+/* The rules, then the model: each is kept when its new version is refused,
+ * and the report has a line (or, refused, a block) for each. */
+static void reload(run *r, char *out, size_t cap)
+{
+    bool expected = false;
+    if (!atomic_compare_exchange_strong(&r->reloading, &expected, true)) {
+        snprintf(out, cap, "error: a reload is already running\n");
+        return;
+    }
+    reload_rules(r, out, cap);
+    size_t n = strlen(out);
+    if (r->model && n + 1 < cap) {
+        fsc_run_model_reload(r->model, 5000, out + n, cap - n);
+        fprintf(stderr, "fraudscan run: %s", out + n);
+    }
     atomic_store(&r->reloading, false);
 }
 
@@ -176,40 +187,14 @@ static size_t stats_text(run *r, char *buf, size_t cap)
                           "rules.version %s\nrules.loaded %04d-%02d-%02dT%02d:%02d:%02dZ\n",
                           version, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                           tm.tm_min, tm.tm_sec);
+    if (r->model) {
+        fsc_run_model_version(r->model, version, sizeof version);
+        n += (size_t)snprintf(buf + n, cap - n, "model.version %s\n", version);
+    }
     for (unsigned i = 0; i < FSC_C_COUNT && n < cap; i++)
         n += (size_t)snprintf(buf + n, cap - n, "%s %llu\n", fsc_counter_name(i),
                               (unsigned long long)all.v[i]);
     return n < cap ? n : cap - 1;
-}
-
-/* GET /metrics (metrics.listen): the counters `ctl stats` shows, as
- * Prometheus text, plus alerts by level as one labelled family and the
- * rule set in use. Runs on the metrics server's thread. */
-static void metrics_collect(void *ctx, fsc_mtext *t)
-{
-    run *r = ctx;
-    fsc_counters all;
-    fsc_pipeline_counters(r->pipe, &all);
-    pthread_mutex_lock(&r->lock);
-    fsc_counters_add(&all, &r->counters);
-    if (r->have_ps) {
-        all.v[FSC_C_KERNEL_RECEIVED] = r->ps.ps_recv;
-        all.v[FSC_C_KERNEL_DROPS] = r->ps.ps_drop;
-        all.v[FSC_C_IFACE_DROPS] = r->ps.ps_ifdrop;
-    }
-    time_t loaded = r->rules_loaded;
-    pthread_mutex_unlock(&r->lock);
-    fsc_metrics_counters(t, "fsc_engine", &all, 1);
-    static const char *const levels[] = {"low", "medium", "high", "critical"};
-    fsc_mtext_printf(t, "# TYPE fsc_engine_alerts_total counter\n");
-    for (int i = 0; i < 4; i++)
-        fsc_mtext_printf(t, "fsc_engine_alerts_total{level=\"%s\"} %llu\n", levels[i],
-                         (unsigned long long)all.v[FSC_C_ALERT_LOW + i]);
-    char version[64];
-    fsc_pipeline_ruleset_version(r->pipe, version, sizeof version);
-    fsc_mtext_printf(t, "# TYPE fsc_engine_rules_loaded_timestamp_seconds gauge\n"
-                        "fsc_engine_rules_loaded_timestamp_seconds{version=\"%s\"} %lld\n",
-                     version, (long long)loaded);
 }
 
 static void *control_main(void *arg)
@@ -371,7 +356,6 @@ int fsc_cmd_run(int argc, char **argv)
     fsc_model *model = NULL;
     fsc_state_store *store = NULL;
     fsc_run_events *events = NULL;
-    fsc_metrics_http *metrics = NULL;
     run r;
     memset(&r, 0, sizeof r);
     pthread_mutex_init(&r.lock, NULL);
@@ -484,7 +468,9 @@ int fsc_cmd_run(int argc, char **argv)
         }
     }
 
+    fsc_scorer *scorer = NULL; /* the reader thread's, for model swaps */
     fsc_score_config scfg = {
+        .created = &scorer,
         .model = model,
         .counters = &r.counters,
         .store = store,
@@ -502,18 +488,17 @@ int fsc_cmd_run(int argc, char **argv)
         fprintf(stderr, "fraudscan run: cannot start the pipeline (out of memory)\n");
         goto done;
     }
+    r.model = fsc_run_model_new(fsc_config_str(cfg, "model.file", NULL), r.rules_path, model,
+                                &r.counters, &r.lock);
+    if (!r.model)
+        goto done;
+    model = NULL; /* r.model owns it now */
 
     r.control = fsc_config_str(cfg, "control.endpoint", NULL);
     if (r.control) {
         r.zctx = zmq_ctx_new();
         if (pthread_create(&r.control_thread, NULL, control_main, &r) == 0)
             r.control_started = true;
-    }
-    const char *mlisten = fsc_config_str(cfg, "metrics.listen", NULL);
-    if (mlisten &&
-        fsc_metrics_http_start(mlisten, metrics_collect, &r, &metrics, err, sizeof err) != FSC_OK) {
-        fprintf(stderr, "fraudscan run: metrics.listen: %s\n", err);
-        goto done;
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -554,6 +539,7 @@ int fsc_cmd_run(int argc, char **argv)
         }
         if (events)
             fsc_run_events_drain(events, r.pipe);
+        fsc_run_model_apply(r.model, scorer);
         if (got_hup) {
             got_hup = 0;
             pthread_t t;
@@ -594,7 +580,6 @@ int fsc_cmd_run(int argc, char **argv)
     print_stats(&r, stderr);
     rc = 0;
 done:
-    fsc_metrics_http_stop(metrics); /* before the pipeline it reads */
     if (r.control_started) {
         atomic_store(&r.control_stop, true);
         pthread_join(r.control_thread, NULL);
@@ -605,6 +590,7 @@ done:
     }
     fsc_run_events_stop(events, NULL); /* only on an early failure */
     fsc_pipeline_free(r.pipe);
+    fsc_run_model_free(r.model); /* after the scorer that used it */
     fsc_state_redis_close(store);
     fsc_model_free(model);
     if (r.zctx)

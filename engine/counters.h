@@ -20,6 +20,8 @@
     X(FSC_C_IFACE_DROPS, "capture.interface_dropped")                        \
     X(FSC_C_RULES_RELOADS, "rules.reloads")                                  \
     X(FSC_C_RULES_RELOAD_FAILURES, "rules.reload_failures")                  \
+    X(FSC_C_MODEL_RELOADS, "model.reloads")                                  \
+    X(FSC_C_MODEL_RELOAD_FAILURES, "model.reload_failures")                  \
     /* decode anomalies */                                                   \
     X(FSC_C_LINKTYPE_UNSUPPORTED, "decode.linktype_unsupported")             \
     X(FSC_C_ETH_TRUNCATED, "decode.eth_truncated")                           \
@@ -137,11 +139,6 @@
     X(FSC_C_ALERTS, "alert.emitted")                                         \
     X(FSC_C_ALERT_PUBLISH_ERRORS, "alert.publish_errors")                    \
     X(FSC_C_ALERT_REDIS_ERRORS, "alert.redis_errors")                        \
-    /* alerts by level, in level order (alert.c indexes from LOW) */         \
-    X(FSC_C_ALERT_LOW, "alert.level_low")                                    \
-    X(FSC_C_ALERT_MEDIUM, "alert.level_medium")                              \
-    X(FSC_C_ALERT_HIGH, "alert.level_high")                                  \
-    X(FSC_C_ALERT_CRITICAL, "alert.level_critical")                          \
     /* dispatch: store (one subsection per part; add rows inside yours) */   \
     X(FSC_C_STORE_APPENDS, "dispatch.store_appends")                         \
     X(FSC_C_STORE_COMMITS, "dispatch.store_commits")                         \
