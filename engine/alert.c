@@ -290,6 +290,8 @@ void fsc_alert_sink_emit(void *sink, const fsc_alert *a)
     char *json;
     size_t len;
     s->counters->v[FSC_C_ALERTS]++;
+    if (a->level >= FSC_LEVEL_LOW && a->level <= FSC_LEVEL_CRITICAL)
+        s->counters->v[FSC_C_ALERT_LOW + (a->level - FSC_LEVEL_LOW)]++;
     if (fsc_alert_to_json(a, &json, &len) != FSC_OK) {
         fprintf(stderr, "fraudscan: cannot format alert %s\n", a->id);
         return;

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "events.h"
 #include "identity.h"
+#include "metrics_http.h"
 #include "model.h"
 #include "pipeline.h"
 #include "radius.h"
@@ -197,6 +198,36 @@ static size_t stats_text(run *r, char *buf, size_t cap)
     return n < cap ? n : cap - 1;
 }
 
+/* GET /metrics (metrics.listen): the counters `ctl stats` shows, as
+ * Prometheus text, plus alerts by level as one labelled family and the
+ * rule set in use. Runs on the metrics server's thread. */
+static void metrics_collect(void *ctx, fsc_mtext *t)
+{
+    run *r = ctx;
+    fsc_counters all;
+    fsc_pipeline_counters(r->pipe, &all);
+    pthread_mutex_lock(&r->lock);
+    fsc_counters_add(&all, &r->counters);
+    if (r->have_ps) {
+        all.v[FSC_C_KERNEL_RECEIVED] = r->ps.ps_recv;
+        all.v[FSC_C_KERNEL_DROPS] = r->ps.ps_drop;
+        all.v[FSC_C_IFACE_DROPS] = r->ps.ps_ifdrop;
+    }
+    time_t loaded = r->rules_loaded;
+    pthread_mutex_unlock(&r->lock);
+    fsc_metrics_counters(t, "fsc_engine", &all, 1);
+    static const char *const levels[] = {"low", "medium", "high", "critical"};
+    fsc_mtext_printf(t, "# TYPE fsc_engine_alerts_total counter\n");
+    for (int i = 0; i < 4; i++)
+        fsc_mtext_printf(t, "fsc_engine_alerts_total{level=\"%s\"} %llu\n", levels[i],
+                         (unsigned long long)all.v[FSC_C_ALERT_LOW + i]);
+    char version[64];
+    fsc_pipeline_ruleset_version(r->pipe, version, sizeof version);
+    fsc_mtext_printf(t, "# TYPE fsc_engine_rules_loaded_timestamp_seconds gauge\n"
+                        "fsc_engine_rules_loaded_timestamp_seconds{version=\"%s\"} %lld\n",
+                     version, (long long)loaded);
+}
+
 static void *control_main(void *arg)
 {
     run *r = arg;
@@ -356,6 +387,7 @@ int fsc_cmd_run(int argc, char **argv)
     fsc_model *model = NULL;
     fsc_state_store *store = NULL;
     fsc_run_events *events = NULL;
+    fsc_metrics_http *metrics = NULL;
     run r;
     memset(&r, 0, sizeof r);
     pthread_mutex_init(&r.lock, NULL);
@@ -500,6 +532,12 @@ int fsc_cmd_run(int argc, char **argv)
         if (pthread_create(&r.control_thread, NULL, control_main, &r) == 0)
             r.control_started = true;
     }
+    const char *mlisten = fsc_config_str(cfg, "metrics.listen", NULL);
+    if (mlisten &&
+        fsc_metrics_http_start(mlisten, metrics_collect, &r, &metrics, err, sizeof err) != FSC_OK) {
+        fprintf(stderr, "fraudscan run: metrics.listen: %s\n", err);
+        goto done;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -580,6 +618,7 @@ int fsc_cmd_run(int argc, char **argv)
     print_stats(&r, stderr);
     rc = 0;
 done:
+    fsc_metrics_http_stop(metrics); /* before the pipeline it reads */
     if (r.control_started) {
         atomic_store(&r.control_stop, true);
         pthread_join(r.control_thread, NULL);

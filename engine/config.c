@@ -39,6 +39,7 @@ static const struct {
     {"alerts.redis_stream", "the stream's key"},
     {"control.endpoint", "ZeroMQ endpoint of the control socket (fraudscan ctl)"},
     {"stats.interval", "seconds between counter lines on stderr (0: none)"},
+    {"metrics.listen", "HOST:PORT for Prometheus GET /metrics (e.g. 127.0.0.1:9100)"},
 };
 #define NKNOWN (sizeof known / sizeof known[0])
 

@@ -139,6 +139,11 @@
     X(FSC_C_ALERTS, "alert.emitted")                                         \
     X(FSC_C_ALERT_PUBLISH_ERRORS, "alert.publish_errors")                    \
     X(FSC_C_ALERT_REDIS_ERRORS, "alert.redis_errors")                        \
+    /* alerts by level, in level order (alert.c indexes from LOW) */         \
+    X(FSC_C_ALERT_LOW, "alert.level_low")                                    \
+    X(FSC_C_ALERT_MEDIUM, "alert.level_medium")                              \
+    X(FSC_C_ALERT_HIGH, "alert.level_high")                                  \
+    X(FSC_C_ALERT_CRITICAL, "alert.level_critical")                          \
     /* dispatch: store (one subsection per part; add rows inside yours) */   \
     X(FSC_C_STORE_APPENDS, "dispatch.store_appends")                         \
     X(FSC_C_STORE_COMMITS, "dispatch.store_commits")                         \
