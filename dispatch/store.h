@@ -53,8 +53,9 @@ fsc_status fsc_store_open_redis(const char *hostport, const char *prefix,
 void fsc_store_close(fsc_store *s);
 
 /* Appends one entry (json, len bytes, no newline; copied). *seq receives its
- * number. FSC_ELIMIT when longer than FSC_STORE_MAX_ENTRY, FSC_EINVAL when
- * it holds a newline. Not durable until fsc_store_commit(). */
+ * number. FSC_ELIMIT when longer than FSC_STORE_MAX_ENTRY (or when the
+ * uncommitted batch already holds 64 MB: commit first), FSC_EINVAL when it
+ * holds a newline or is empty. Not durable until fsc_store_commit(). */
 fsc_status fsc_store_append(fsc_store *s, const char *json, size_t len, uint64_t *seq);
 /* Makes every appended entry durable. On failure (FSC_EIO, FSC_EREDIS) the
  * uncommitted entries are dropped and their numbers reused: callers must
@@ -71,7 +72,13 @@ typedef int (*fsc_store_fn)(void *ctx, uint64_t seq, const char *json, size_t le
 fsc_status fsc_store_scan(fsc_store *s, uint64_t after, fsc_store_fn fn, void *ctx);
 
 /* Redis only (a no-op for the journal): mirror the queue of precinct:
- * alert `alert_id` (entry seq) queued, claimed by `officer`, or closed. */
+ * alert `alert_id` queued, claimed by `officer`, or closed. seq is the
+ * number of the entry that stored the alert (its "kind":"alert" entry), the
+ * same in all three calls: it names the alert's entry "<seq>-1" in the
+ * stream <prefix>:q:<precinct>. A requeue (QUEUED again) puts it back on
+ * the consumer "dispatch". Failures are counted (store_mirror_errors) and
+ * returned, never fatal: the log is the truth.
+ * The Redis backend writes to sockets: the process must ignore SIGPIPE. */
 typedef enum { FSC_QMIRROR_QUEUED, FSC_QMIRROR_CLAIMED, FSC_QMIRROR_CLOSED } fsc_qmirror;
 fsc_status fsc_store_mirror(fsc_store *s, const char *precinct, const char *alert_id,
                             uint64_t seq, fsc_qmirror what, const char *officer);

@@ -150,6 +150,7 @@
     X(FSC_C_STORE_ERRORS, "dispatch.store_errors")                           \
     X(FSC_C_STORE_TAIL_CUT, "dispatch.journal_tail_cut_bytes")               \
     X(FSC_C_STORE_REDIS_RECONNECTS, "dispatch.store_redis_reconnects")       \
+    X(FSC_C_STORE_MIRROR_ERRORS, "dispatch.store_mirror_errors")             \
     /* dispatch: service */                                                  \
     X(FSC_C_DSP_ALERTS, "dispatch.alerts_stored")                            \
     X(FSC_C_DSP_DUPLICATES, "dispatch.alerts_duplicate")                     \
