@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "fraud_type.h"
+#include "spool.h"
 #include "timefmt.h"
 
 struct fsc_alert_sink {
@@ -17,6 +18,9 @@ struct fsc_alert_sink {
     fsc_counters own;          /* when the caller gave none */
     void *zctx, *zpub;
     redisContext *redis;
+    fsc_spool *spool;
+    fsc_counters spool_seen;   /* spool counters already added to counters */
+    bool flushed;              /* nothing emitted since the last flush */
     char stream[128];
     bool waited;
     bool zmq_reported, redis_reported;
@@ -179,6 +183,74 @@ static int open_redis(fsc_alert_sink *s, char *err, size_t errcap)
     return 0;
 }
 
+static int open_spool(fsc_alert_sink *s, char *err, size_t errcap)
+{
+    if (!s->cfg.spool_dir) {
+        snprintf(err, errcap, "sending alerts to dispatch needs a spool directory");
+        return -1;
+    }
+    fsc_spool_config sc = {
+        .dir = s->cfg.spool_dir,
+        .endpoint = s->cfg.dispatch,
+        .curve_server_key = s->cfg.curve_server_key,
+        .curve_key = s->cfg.curve_key,
+    };
+    char e[512];
+    if (fsc_spool_open(&sc, &s->spool, e, sizeof e) != FSC_OK) {
+        snprintf(err, errcap, "dispatch: %s", e);
+        return -1;
+    }
+    uint64_t left = fsc_spool_pending(s->spool);
+    if (left)
+        fprintf(stderr, "fraudscan: %llu alerts spooled in %s from before; sending them to %s\n",
+                (unsigned long long)left, s->cfg.spool_dir, s->cfg.dispatch);
+    return 0;
+}
+
+/* Brings the sink's spool.* counters to the spool's own figures (only the
+ * scorer thread writes the sink's counters). */
+static void sync_spool_counters(fsc_alert_sink *s)
+{
+    fsc_counters now;
+    memset(&now, 0, sizeof now);
+    fsc_spool_counters(s->spool, &now);
+    for (int i = FSC_C_SPOOL_SENT; i <= FSC_C_SPOOL_ERRORS; i++) {
+        s->counters->v[i] += now.v[i] - s->spool_seen.v[i];
+        s->spool_seen.v[i] = now.v[i];
+    }
+}
+
+static int wait_ms(const fsc_alert_sink *s)
+{
+    return s->cfg.dispatch_wait_ms > 0 ? s->cfg.dispatch_wait_ms : 5000;
+}
+
+unsigned long long fsc_alert_sink_flush(fsc_alert_sink *s)
+{
+    if (!s || !s->spool)
+        return 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t left;
+    for (;;) {
+        left = fsc_spool_pending(s->spool);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long long el = (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
+                       (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        if (left == 0 || el >= wait_ms(s))
+            break;
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    sync_spool_counters(s);
+    if (left && !s->flushed)
+        fprintf(stderr, "fraudscan: %llu alerts not yet acknowledged by dispatch at %s; they "
+                        "stay in %s and are sent on the next start\n",
+                (unsigned long long)left, s->cfg.dispatch, s->cfg.spool_dir);
+    s->flushed = true;
+    return left;
+}
+
 fsc_alert_sink *fsc_alert_sink_open(const fsc_alert_sink_config *cfg, fsc_counters *counters,
                                     char *err, size_t errcap)
 {
@@ -193,6 +265,8 @@ fsc_alert_sink *fsc_alert_sink_open(const fsc_alert_sink_config *cfg, fsc_counte
         goto fail;
     if (s->cfg.redis && open_redis(s, err, errcap) != 0)
         goto fail;
+    if (s->cfg.dispatch && open_spool(s, err, errcap) != 0)
+        goto fail;
     return s;
 fail:
     fsc_alert_sink_close(s);
@@ -203,6 +277,14 @@ void fsc_alert_sink_close(fsc_alert_sink *s)
 {
     if (!s)
         return;
+    if (s->spool) {
+        bool quiet = s->flushed; /* the flush said it already */
+        uint64_t left = fsc_spool_close(s->spool, quiet ? 0 : wait_ms(s));
+        if (left && !quiet)
+            fprintf(stderr, "fraudscan: %llu alerts not yet acknowledged by dispatch at %s; "
+                            "they stay in %s and are sent on the next start\n",
+                    (unsigned long long)left, s->cfg.dispatch, s->cfg.spool_dir);
+    }
     if (s->zpub)
         zmq_close(s->zpub); /* lingers up to 2 s to deliver what is queued */
     if (s->zctx)
@@ -295,6 +377,11 @@ void fsc_alert_sink_emit(void *sink, const fsc_alert *a)
     if (fsc_alert_to_json(a, &json, &len) != FSC_OK) {
         fprintf(stderr, "fraudscan: cannot format alert %s\n", a->id);
         return;
+    }
+    if (s->spool) { /* first: whoever sees this alert, dispatch will */
+        fsc_spool_append(s->spool, json, len);
+        sync_spool_counters(s);
+        s->flushed = false;
     }
     if (s->cfg.out) {
         fwrite(json, 1, len, s->cfg.out);

@@ -3,8 +3,13 @@
  * The JSON form of an alert is one object on one line (docs/alerts.md lists
  * every key). An fsc_alert_sink sends each alert to every output it was
  * opened with: a FILE (stdout or --alerts FILE), a ZeroMQ PUB socket, a
- * Redis stream. A failing output is counted and reported once; it never
- * stops the others or the engine. */
+ * Redis stream, dispatch (through the spool, spool.h). A failing output is
+ * counted and reported once; it never stops the others or the engine.
+ *
+ * With dispatch configured, each alert is appended to the spool first,
+ * before any other output sees it: an alert anyone saw is one the spool
+ * holds, and the scorer never waits for the network (the spool's own
+ * thread sends). */
 #ifndef FSC_ALERT_H
 #define FSC_ALERT_H
 
@@ -26,6 +31,11 @@ typedef struct fsc_alert_sink_config {
     int wait_timeout_ms;       /* ... for at most this long (0: 5000) */
     const char *redis;         /* "host:port" of a Redis server; NULL: none */
     const char *redis_stream;  /* stream key; NULL: "fsc:alerts" */
+    const char *dispatch;      /* dispatch's engine endpoint (its dispatch.listen) */
+    const char *spool_dir;     /* the spool (spool.h); required with dispatch */
+    const char *curve_server_key; /* file: dispatch's public key; NULL: plain */
+    const char *curve_key;     /* file: this engine's secret key */
+    int dispatch_wait_ms;      /* flush/close wait for ACKs this long (0: 5000) */
 } fsc_alert_sink_config;
 
 typedef struct fsc_alert_sink fsc_alert_sink;
@@ -37,6 +47,12 @@ typedef struct fsc_alert_sink fsc_alert_sink;
 fsc_alert_sink *fsc_alert_sink_open(const fsc_alert_sink_config *cfg, fsc_counters *counters,
                                     char *err, size_t errcap);
 void fsc_alert_sink_close(fsc_alert_sink *s);
+
+/* Waits (up to cfg.dispatch_wait_ms) until dispatch acknowledged every
+ * spooled alert and brings the spool.* counters up to date; says on stderr
+ * how many remain spooled (sent on the next start). Returns that number;
+ * 0 without dispatch. fsc_alert_sink_close() does this too. */
+unsigned long long fsc_alert_sink_flush(fsc_alert_sink *s);
 
 /* Sends a to every output. Matches fsc_alert_fn, so it can be handed to the
  * scorer directly with the sink as ctx. */

@@ -120,6 +120,11 @@ static void usage(FILE *f)
             "  --wait-subscribers N  before the first alert, wait for N subscribers (5 s)\n"
             "  --redis HOST:PORT     also append alerts to a Redis stream\n"
             "  --redis-stream KEY    the stream's key (default: fsc:alerts)\n"
+            "  --dispatch ENDPOINT   send alerts to dispatch (its dispatch.listen), through\n"
+            "  --spool DIR           ... this spool: kept until dispatch stored them\n"
+            "  --curve-server-key F  dispatch's CURVE public key file (with --curve-key)\n"
+            "  --curve-key FILE      this engine's CURVE secret key file\n"
+            "  --dispatch-wait S     at the end, wait up to S s for dispatch (default 5)\n"
             "  --workers N           worker threads for traffic (default 1: inline)\n"
             "  --model FILE          scoring model (default: RULES/../models/default.yaml)\n"
             "  --state FILE          snapshot of the scorer: restored on start, written at exit\n"
@@ -157,6 +162,11 @@ int fsc_cmd_replay(int argc, char **argv)
         {"state-redis-prefix", required_argument, NULL, 1007},
         {"radius", required_argument, NULL, 1008},
         {"profiles-redis", required_argument, NULL, 1009},
+        {"dispatch", required_argument, NULL, 1010},
+        {"spool", required_argument, NULL, 1011},
+        {"curve-server-key", required_argument, NULL, 1012},
+        {"curve-key", required_argument, NULL, 1013},
+        {"dispatch-wait", required_argument, NULL, 1014},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -204,6 +214,17 @@ int fsc_cmd_replay(int argc, char **argv)
         case 1007: state_prefix = optarg; break;
         case 1008: radius_path = optarg; break;
         case 1009: profiles_redis = optarg; break;
+        case 1010: sc.dispatch = optarg; break;
+        case 1011: sc.spool_dir = optarg; break;
+        case 1012: sc.curve_server_key = optarg; break;
+        case 1013: sc.curve_key = optarg; break;
+        case 1014: {
+            long n;
+            if (fsc_cmd_long("--dispatch-wait", optarg, 0, 86400, &n) != 0)
+                return 2;
+            sc.dispatch_wait_ms = n ? (int)(n * 1000) : 1; /* 0: do not wait */
+            break;
+        }
         case 1006:
             if (fsc_cmd_long("--max-skew", optarg, 0, 10L * 365 * 86400, &max_skew) != 0)
                 return 2;
@@ -325,6 +346,7 @@ int fsc_cmd_replay(int argc, char **argv)
         replay_capture(&r, argv[i]);
     drain_events(&r, INT64_MAX);
     fsc_pipeline_drain(r.pipe);
+    fsc_alert_sink_flush(sink); /* dispatch's ACKs, so the summary counts them */
     double t_in_end = now_s();
     rc = r.input_errors ? 1 : 0;
 

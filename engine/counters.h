@@ -167,6 +167,8 @@
     X(FSC_C_SPOOL_ACKED, "spool.acknowledged")                               \
     X(FSC_C_SPOOL_NACKED, "spool.refused")                                   \
     X(FSC_C_SPOOL_ERRORS, "spool.errors")                                    \
+    X(FSC_C_CURVE_REFUSED, "dispatch.curve_refused")                         \
+    X(FSC_C_INGEST_COMMIT_FAILURES, "dispatch.ingest_commit_failures")       \
     X(FSC_C_WIRE_BAD, "dispatch.bad_messages")                               \
     X(FSC_C_WIRE_PUSHES, "dispatch.pushes")                                  \
     X(FSC_C_BANK_SENT, "dispatch.bank_requests_sent")                        \
