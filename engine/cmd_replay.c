@@ -341,6 +341,8 @@ int fsc_cmd_replay(int argc, char **argv)
     }
 
     next_event(&r);
+    double cpu0[65] = {0};
+    fsc_pipeline_cpu(r.pipe, cpu0, 65);
     double t_in = now_s(); /* input, without loading rules and tables */
     for (int i = optind; i < argc; i++)
         replay_capture(&r, argv[i]);
@@ -364,6 +366,13 @@ int fsc_cmd_replay(int argc, char **argv)
                 (unsigned long long)all.v[FSC_C_PACKETS], el,
                 el > 0 ? (double)all.v[FSC_C_PACKETS] / el : 0.0,
                 el > 0 ? (double)all.v[FSC_C_BYTES] * 8 / el / 1e9 : 0.0);
+        double cpu[65];
+        int ncpu = fsc_pipeline_cpu(r.pipe, cpu, 65);
+        fprintf(stderr, "fraudscan replay: input cpu seconds by thread: reader %.3f",
+                cpu[0] - cpu0[0]);
+        for (int i = 1; i < ncpu; i++)
+            fprintf(stderr, ", worker %d %.3f", i, cpu[i] - cpu0[i]);
+        fputc('\n', stderr);
         fsc_counters_print(&all, stderr);
     }
 done:

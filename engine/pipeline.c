@@ -22,7 +22,8 @@
 #define PUBLISH_EVERY 4096     /* frames between counter snapshots */
 #define PUBLISH_BATCH 32       /* frames handed to a worker in one go; fewer
                                 * wait for the next poll, drain or batch */
-#define MAX_RECORD_HITS 64     /* hits and steps of one record buffered */
+#define MAX_RECORD_HITS 64
+#define PREFETCH_FRAMES 6      /* frames a worker prefetches ahead */     /* hits and steps of one record buffered */
 
 /* What a record produced: a rule hit, or a step of a sequence rule (which
  * only the scoring side, knowing whose record it is, can advance). */
@@ -67,17 +68,21 @@ typedef struct worker {
     uint64_t gen;              /* its generation */
     _Atomic uint64_t acked;    /* generation this worker has moved to */
     fsc_ring frames, hits;     /* reader -> worker, worker -> reader */
+    /* Fields the reader writes, then fields the worker writes, a cache line
+     * apart (see ring.h): sharing a line made every frame a transfer. */
+    char pad0_[64];
+    uint64_t queued_local;     /* frames handed over (reader) */
+    unsigned unpublished;      /* frames committed, not yet published (reader) */
+    char pad1_[64];
     /* sleeping instead of spinning, so N workers on N cores leave the
      * reader its share: a doorbell each way, rung only when the other side
      * says it sleeps (see wait_bell) */
     _Atomic uint32_t work_bell, room_bell;
     atomic_bool worker_sleeps, reader_sleeps;
-    _Atomic uint64_t queued;   /* frames handed over (reader) */
+    char pad2_[64];
     _Atomic uint64_t done;     /* frames finished (worker) */
-    uint64_t done_local;       /* the same, the worker's own copy */
-    uint64_t queued_local;     /* frames handed over, the reader's own copy */
-    unsigned unpublished;      /* frames committed, not yet published */
     _Atomic uint64_t done_seq; /* seq of the last frame finished (worker) */
+    uint64_t done_local;       /* the same, the worker's own copy */
     uint64_t cur_seq;          /* seq of the frame being processed (worker) */
     fsc_counters own;          /* records, rule hits (worker thread) */
     fsc_counters published;    /* snapshot for other threads, under p->lock */
@@ -113,6 +118,7 @@ struct fsc_pipeline {
     fsc_seq *seqs;              /* sequence progress for the current set */
     uint64_t seq_gen;           /* the generation seqs was made for */
     uint64_t test_hits_logged;
+    double reader_cpu0;         /* the reader's CPU time when made */
     fsc_counters reader;        /* reader thread */
     fsc_counters reader_pub;    /* its snapshot, under lock */
 };
@@ -367,7 +373,7 @@ static void drain_hits(fsc_pipeline *p)
     for (int i = 0; i < p->nworkers; i++) {
         worker *w = &p->w[i];
         uint64_t done = atomic_load_explicit(&w->done, memory_order_acquire);
-        if (done != atomic_load_explicit(&w->queued, memory_order_relaxed)) {
+        if (done != w->queued_local) {
             uint64_t ds = atomic_load_explicit(&w->done_seq, memory_order_acquire);
             if (ds < watermark)
                 watermark = ds;
@@ -514,6 +520,8 @@ static void *worker_main(void *arg)
     fsc_pipeline *p = w->p;
     unsigned spins = 0;
     uint64_t since = 0;
+    size_t ahead = 0;      /* ring cursor of the next frame to prefetch */
+    unsigned ahead_n = 0;  /* frames prefetched and not yet processed */
     for (;;) {
         size_t len;
         const frame_msg *f = fsc_ring_peek(&w->frames, &len);
@@ -538,6 +546,21 @@ static void *worker_main(void *arg)
             continue;
         }
         spins = 0;
+        /* the reader only read these frames' headers: bring the bytes of
+         * the next few into this core's cache while this one is decoded */
+        const frame_msg *a;
+        size_t alen;
+        while (ahead_n < PREFETCH_FRAMES &&
+               (a = fsc_ring_peek_ahead(&w->frames, &ahead, &alen)) != NULL) {
+            const uint8_t *d = a->ref ? a->ref : a->data;
+            __builtin_prefetch(d);
+            __builtin_prefetch(d + 64);
+            if (a->caplen > 128)
+                __builtin_prefetch(d + 128);
+            ahead_n++;
+        }
+        if (ahead_n)
+            ahead_n--; /* f itself, taken below */
         follow_rules(w);
         w->cur_seq = f->seq;
         fsc_extract_frame(w->ex, f->linktype, f->ts, f->frame, f->ref ? f->ref : f->data,
@@ -665,7 +688,6 @@ static void dispatch(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
         w->done_local++;
         w->queued_local++;
         atomic_store_explicit(&w->done_seq, w->cur_seq, memory_order_release);
-        atomic_store_explicit(&w->queued, w->queued_local, memory_order_release);
         atomic_store_explicit(&w->done, w->done_local, memory_order_release);
         if ((p->seq & 1023) == 0)
             fsc_pipeline_poll(p);
@@ -701,7 +723,7 @@ static void dispatch(fsc_pipeline *p, int linktype, fsc_time ts, uint64_t frame,
     if (copy)
         memcpy(f->data, data, copy);
     fsc_ring_commit(&w->frames);
-    atomic_store_explicit(&w->queued, ++w->queued_local, memory_order_release);
+    w->queued_local++;
     if (++w->unpublished >= PUBLISH_BATCH)
         publish_frames(w);
     if ((p->seq & 1023) == 0)
@@ -781,7 +803,7 @@ void fsc_pipeline_drain(fsc_pipeline *p)
         bool idle = true;
         for (int i = 0; i < p->nworkers; i++)
             idle = idle && atomic_load_explicit(&p->w[i].done, memory_order_acquire) ==
-                               atomic_load_explicit(&p->w[i].queued, memory_order_relaxed);
+                               p->w[i].queued_local;
         if (idle)
             break;
         pause_briefly(&spins);
@@ -799,6 +821,28 @@ void fsc_pipeline_counters(fsc_pipeline *p, fsc_counters *out)
     pthread_mutex_unlock(&p->lock);
 }
 
+static double clock_s(clockid_t c)
+{
+    struct timespec ts;
+    if (clock_gettime(c, &ts) != 0)
+        return 0.0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int fsc_pipeline_cpu(fsc_pipeline *p, double *out, int max)
+{
+    int n = 0;
+    if (n < max)
+        out[n++] = clock_s(CLOCK_THREAD_CPUTIME_ID) - p->reader_cpu0;
+    for (int i = 1; i < p->nworkers && n < max; i++) {
+        clockid_t c;
+        out[n++] = p->w[i].started && pthread_getcpuclockid(p->w[i].thread, &c) == 0
+                       ? clock_s(c)
+                       : 0.0;
+    }
+    return n;
+}
+
 /* ---- life cycle ------------------------------------------------------- */
 
 /* qbytes 0: no rings (the reader's own matcher); with_ex false: no
@@ -813,7 +857,6 @@ static bool worker_init(fsc_pipeline *p, worker *w, int index, size_t qbytes, bo
     w->rules = p->rules;
     w->gen = 0;
     atomic_init(&w->acked, 0);
-    atomic_init(&w->queued, 0);
     atomic_init(&w->done, 0);
     atomic_init(&w->done_seq, 0);
     atomic_init(&w->work_bell, 0);
@@ -844,6 +887,7 @@ fsc_status fsc_pipeline_new(const fsc_pipeline_config *cfg, fsc_ruleset *rules,
         return FSC_ENOMEM;
     }
     p->cfg = *cfg;
+    p->reader_cpu0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
     p->nworkers = cfg->workers > 1 ? cfg->workers : 0;
     p->rules = rules;
     snprintf(p->version, sizeof p->version, "%s", fsc_ruleset_version(rules));

@@ -84,6 +84,13 @@ void fsc_pipeline_ruleset_version(fsc_pipeline *p, char *buf, size_t cap);
  * publish theirs every few thousand frames and when drained). */
 void fsc_pipeline_counters(fsc_pipeline *p, fsc_counters *out);
 
+/* Reader thread only. CPU seconds each thread has used since the pipeline
+ * was made: out[0] the reader (the caller's thread), out[i] worker i.
+ * Returns how many it wrote (at most max). On a shared machine wall time
+ * hides how the work is split between threads; CPU time shows it
+ * (bench/traffic reports both). */
+int fsc_pipeline_cpu(fsc_pipeline *p, double *out, int max);
+
 /* Stops the workers (after draining) and frees everything it owns. */
 void fsc_pipeline_free(fsc_pipeline *p);
 

@@ -96,6 +96,27 @@ const void *fsc_ring_peek(fsc_ring *r, size_t *len)
     }
 }
 
+const void *fsc_ring_peek_ahead(fsc_ring *r, size_t *pos, size_t *len)
+{
+    if (*pos < r->ct)
+        *pos = r->ct;
+    for (;;) {
+        size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+        if (*pos == head)
+            return NULL;
+        size_t off = *pos & (r->cap - 1);
+        uint32_t l;
+        memcpy(&l, r->buf + off, sizeof l);
+        if (l == WRAP) {
+            *pos += r->cap - off;
+            continue;
+        }
+        *pos += align8(HDR + l);
+        *len = l;
+        return r->buf + off + HDR;
+    }
+}
+
 void fsc_ring_release(fsc_ring *r)
 {
     size_t pos = r->ct & (r->cap - 1);

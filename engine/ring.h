@@ -15,11 +15,17 @@
 typedef struct fsc_ring {
     uint8_t *buf;
     size_t cap;                 /* bytes, a power of two */
+    /* The producer's and the consumer's fields sit a cache line apart (the
+     * padding, not alignment, so a ring may live in calloc'd memory): two
+     * cores writing one line would trade it on every entry. */
+    char pad0_[64];
     _Atomic size_t head;        /* bytes published to the consumer */
-    _Atomic size_t tail;        /* bytes released by the consumer */
     size_t ph;                  /* producer: bytes written, published or not */
     size_t reserved;            /* producer: size of the entry being written */
+    char pad1_[64];
+    _Atomic size_t tail;        /* bytes released by the consumer */
     size_t ct;                  /* consumer: bytes released, published or not */
+    char pad2_[64];
 } fsc_ring;
 
 /* Makes a ring of at least `cap` bytes (rounded up to a power of two).
@@ -44,6 +50,11 @@ const void *fsc_ring_peek(fsc_ring *r, size_t *len);
 void fsc_ring_release(fsc_ring *r);
 void fsc_ring_release_publish(fsc_ring *r);
 
+/* Consumer: walks published entries ahead of the oldest without taking
+ * them, to prefetch what they point to. *pos is a cursor the caller keeps
+ * (0 at first); returns the next entry at or after it (and its length),
+ * moving *pos past it, or NULL when there is none published yet. */
+const void *fsc_ring_peek_ahead(fsc_ring *r, size_t *pos, size_t *len);
 /* Consumer: true when it has read everything published. */
 bool fsc_ring_drained(fsc_ring *r);
 
