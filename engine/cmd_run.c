@@ -34,6 +34,7 @@
 #include "rules.h"
 #include "run_events.h"
 #include "run_model.h"
+#include "run_radius.h"
 #include "state.h"
 
 static volatile sig_atomic_t got_stop, got_hup, events_stop;
@@ -387,6 +388,7 @@ int fsc_cmd_run(int argc, char **argv)
     fsc_model *model = NULL;
     fsc_state_store *store = NULL;
     fsc_run_events *events = NULL;
+    fsc_run_radius *radius_feed = NULL;
     fsc_metrics_http *metrics = NULL;
     run r;
     memset(&r, 0, sizeof r);
@@ -420,10 +422,13 @@ int fsc_cmd_run(int argc, char **argv)
     if (idp && fsc_identity_load(idp, &diag, &r.counters, &identity) != FSC_OK)
         goto done;
     const char *radius = fsc_config_str(cfg, "identity.radius", NULL);
-    if (radius) { /* RADIUS accounting on top of the static table, in file order */
-        if (!identity && !(identity = fsc_identity_new()))
+    if (radius) { /* RADIUS accounting on top of the static table, then followed */
+        bool follow = fsc_config_bool(cfg, "identity.radius_follow", true, &diag, &ok);
+        if (!ok || (!identity && !(identity = fsc_identity_new())))
             goto done;
-        if (fsc_radius_load(radius, identity, &diag, &r.counters) != FSC_OK)
+        radius_feed = fsc_run_radius_start(radius, follow, identity, &diag, &r.counters,
+                                           &events_stop);
+        if (!radius_feed)
             goto done;
     }
     if (prp && fsc_profiles_load(prp, &diag, &r.counters, &profiles) != FSC_OK)
@@ -578,6 +583,7 @@ int fsc_cmd_run(int argc, char **argv)
         if (events)
             fsc_run_events_drain(events, r.pipe);
         fsc_run_model_apply(r.model, scorer);
+        fsc_run_radius_drain(radius_feed);
         if (got_hup) {
             got_hup = 0;
             pthread_t t;
@@ -628,6 +634,7 @@ done:
         nanosleep(&ts, NULL);
     }
     fsc_run_events_stop(events, NULL); /* only on an early failure */
+    fsc_run_radius_stop(radius_feed);
     fsc_pipeline_free(r.pipe);
     fsc_run_model_free(r.model); /* after the scorer that used it */
     fsc_state_redis_close(store);

@@ -23,7 +23,9 @@ static const struct {
     {"rules.path", "rule file or directory"},
     {"rules.cache", "compiled-rule cache directory, or none (default ~/.cache/fraudscan)"},
     {"identity.file", "IP -> subscriber CSV"},
-    {"identity.radius", "RADIUS accounting records (JSON lines or CSV), applied at start"},
+    {"identity.radius", "RADIUS accounting (JSON lines or CSV): read at start, then followed; "
+                        "or zmq:ENDPOINT"},
+    {"identity.radius_follow", "follow identity.radius like tail -F (default true)"},
     {"profiles.file", "subscriber profiles CSV"},
     {"events.file", "app-install events: a JSON-lines file, or zmq:ENDPOINT for a PULL socket"},
     {"events.follow", "follow the file like tail -F (default true)"},

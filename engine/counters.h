@@ -113,6 +113,8 @@
     X(FSC_C_EVENTS_DISPOSITIONS, "events.dispositions")                      \
     X(FSC_C_RADIUS_RECORDS, "identity.radius_records")                       \
     X(FSC_C_RADIUS_BAD, "identity.radius_bad_records")                       \
+    X(FSC_C_RADIUS_NAS_RESETS, "identity.radius_nas_resets")                 \
+    X(FSC_C_RADIUS_NAS_ENDED, "identity.radius_sessions_ended_by_nas")       \
     X(FSC_C_PROFILES_UNKNOWN, "profiles.unknown_subscriber")                 \
     /* matching, scoring, output */                                          \
     X(FSC_C_RECORDS, "match.records")                                        \

@@ -632,6 +632,11 @@ struct fsc_event_reader {
     FILE *dead;          /* dead-letter file, or NULL */
     void *zctx, *zsock;  /* zmq: a PULL socket instead of f */
     fsc_time high;       /* latest event time accepted; 0: none yet */
+    bool nowait;         /* fsc_events_next_line(wait false): the end of a
+                          * followed file ends this call, not the feed */
+    bool partial;        /* r->line holds the start of a line whose end has
+                          * not been written yet (kept for the next call) */
+    bool partial_long;   /* ... and that start was already cut */
     dev_t dev;           /* the file we have open, to notice a rotation */
     ino_t ino;
     off_t offset;
@@ -771,6 +776,7 @@ static bool wait_for_more(fsc_event_reader *r)
         if (open_file(r) == 0) {
             fclose(old);
             r->rpos = r->rlen = 0;
+            r->lineno = 0; /* messages name lines of the file now read */
             if (r->counters)
                 r->counters->v[FSC_C_EVENTS_ROTATED]++;
             return true;
@@ -779,6 +785,7 @@ static bool wait_for_more(fsc_event_reader *r)
     } else if (stat(r->open_path, &st) == 0 && st.st_size < r->offset) {
         rewind(r->f); /* copytruncate-style rotation */
         r->offset = 0;
+        r->lineno = 0;
         r->rpos = r->rlen = 0;
         if (r->counters)
             r->counters->v[FSC_C_EVENTS_ROTATED]++;
@@ -825,9 +832,11 @@ static fsc_status read_line(fsc_event_reader *r, bool *too_long)
 {
     if (r->zsock)
         return read_msg(r, too_long);
-    bool any = false;
-    r->linelen = 0;
-    *too_long = false;
+    bool any = r->partial;
+    if (!r->partial)
+        r->linelen = 0;
+    *too_long = r->partial && r->partial_long;
+    r->partial = false;
     for (;;) {
         if (r->rpos == r->rlen) {
             if (r->eof && !r->opt.follow)
@@ -839,6 +848,12 @@ static fsc_status read_line(fsc_event_reader *r, bool *too_long)
                 if (ferror(r->f))
                     return FSC_EIO;
                 r->eof = true;
+                if (r->opt.follow && r->nowait) {
+                    /* keep a partial last line for the next call */
+                    r->partial = any;
+                    r->partial_long = *too_long;
+                    return FSC_EOF;
+                }
                 if (r->opt.follow) {
                     /* a partial last line waits for the rest of it */
                     if (!wait_for_more(r))
@@ -863,6 +878,27 @@ static fsc_status read_line(fsc_event_reader *r, bool *too_long)
         if (nl)
             return FSC_OK;
     }
+}
+
+fsc_status fsc_events_next_line(fsc_event_reader *r, bool wait, const char **line, size_t *len,
+                                unsigned long *lineno, bool *too_long)
+{
+    r->nowait = !wait;
+    fsc_status st = read_line(r, too_long);
+    r->nowait = false;
+    if (st == FSC_EIO)
+        fsc_diagf(r->diag, FSC_SEV_ERROR, r->path, r->lineno + 1, 0, "read error: %s",
+                  strerror(errno));
+    if (st != FSC_OK)
+        return st;
+    r->lineno++;
+    size_t n = r->linelen;
+    if (n > 0 && r->line[n - 1] == '\r')
+        n--;
+    *line = r->line;
+    *len = n;
+    *lineno = r->lineno;
+    return FSC_OK;
 }
 
 static void count(fsc_event_reader *r, fsc_counter_id id)

@@ -32,7 +32,8 @@ typedef struct fsc_events_options {
     bool follow;               /* at the end of a file wait for more, as
                                 * tail -F: a rotated (renamed, new file under
                                 * the name) or truncated file is reopened and
-                                * read from its start; stdin is never followed */
+                                * read from its start, its lines numbered
+                                * from 1 again; stdin is never followed */
     const char *dead_letter;   /* bad lines are appended here, one JSON object
                                 * each: feed, line, column, reason, text */
     fsc_time max_skew;         /* an event this far ahead of the feed's latest
@@ -88,6 +89,19 @@ typedef struct fsc_event_meta {
 fsc_status fsc_event_parse_ex(const char *buf, size_t len, fsc_record *rec,
                               fsc_event_meta *meta, char *store, size_t storecap,
                               char *err, size_t errcap, unsigned long *errcol);
+
+/* The next line of the feed as it came, not parsed: for feeds with lines
+ * of their own (RADIUS accounting followed in `run`), read, followed,
+ * rotated and received over ZeroMQ exactly as events are. *line (without
+ * its '\n' or '\r') is owned by the reader until the next call, *lineno
+ * is its number (from 1). A line longer than FSC_EVENTS_LINE_MAX is cut
+ * there, the rest consumed, and *too_long set. With wait false, the end of
+ * a followed file returns FSC_EOF at once (a partial last line is kept for
+ * the next call) and a later call goes on following; with wait true it
+ * waits for more as fsc_events_next does. Returns FSC_OK, FSC_EOF (or the
+ * stop flag was set) or FSC_EIO (reported). Counts nothing. */
+fsc_status fsc_events_next_line(fsc_event_reader *r, bool wait, const char **line, size_t *len,
+                                unsigned long *lineno, bool *too_long);
 
 /* The meta keys of the event last returned by fsc_events_next; owned by the
  * reader, valid until the next call. */

@@ -465,6 +465,10 @@ done:
 typedef struct idrow {
     fsc_addr net;        /* the address, masked to plen */
     uint8_t plen;        /* 32 / 128 for a single address */
+    uint16_t nas;        /* 1 + index into id->nas of the NAS that reported
+                          * the holding (RADIUS NAS-IP-Address), so its
+                          * Accounting-On/Off can end it; 0: unknown. Sits
+                          * in what was padding: rows stay 64 bytes */
     fsc_time start, end; /* half-open; end FSC_TIME_MAX when still held */
     unsigned long line;  /* for overlap diagnostics */
     fsc_holder holder;
@@ -493,6 +497,9 @@ struct fsc_identity {
     size_t nopen, open_used; /* nopen: power of two */
     bool dirty;              /* rows added or ended since the last index */
     unsigned long seq;       /* orders holdings opened at run time */
+    fsc_addr *nas;           /* NASes seen in accounting, first come; a
+                              * network has tens, so a linear search */
+    size_t nnas, nascap;     /* at most UINT16_MAX (idrow.nas) */
     fsc_arena strings;
 };
 
@@ -826,6 +833,7 @@ void fsc_identity_free(fsc_identity *id)
     free(id->slots);
     free(id->subs);
     free(id->open);
+    free(id->nas);
     fsc_arena_free(&id->strings);
     free(id);
 }
@@ -855,28 +863,64 @@ static fsc_status holding_key(const fsc_addr *addr, unsigned plen, fsc_addr *net
     return FSC_OK;
 }
 
+/* 1 + the index of nas in id->nas, added when new; 0 for no NAS, and
+ * when the table of NASes is full or memory is short (the holding then
+ * cannot be ended by its NAS's Accounting-On/Off, only by its Stop). */
+static uint16_t nas_index(fsc_identity *id, const fsc_addr *nas, bool add)
+{
+    if (!nas || (nas->family != 4 && nas->family != 6))
+        return 0;
+    for (size_t i = 0; i < id->nnas; i++)
+        if (id->nas[i].family == nas->family && memcmp(id->nas[i].b, nas->b, 16) == 0)
+            return (uint16_t)(i + 1);
+    if (!add || id->nnas >= UINT16_MAX)
+        return 0;
+    if (id->nnas == id->nascap) {
+        size_t cap = id->nascap ? id->nascap * 2 : 16;
+        fsc_addr *na = realloc(id->nas, cap * sizeof *na);
+        if (!na)
+            return 0;
+        id->nas = na;
+        id->nascap = cap;
+    }
+    id->nas[id->nnas++] = *nas;
+    return (uint16_t)id->nnas;
+}
+
 fsc_status fsc_identity_open(fsc_identity *id, const fsc_addr *addr, unsigned plen,
                              fsc_time start, const char *subscriber, const char *precinct)
+{
+    return fsc_identity_open_nas(id, addr, plen, start, subscriber, precinct, NULL);
+}
+
+fsc_status fsc_identity_open_nas(fsc_identity *id, const fsc_addr *addr, unsigned plen,
+                                 fsc_time start, const char *subscriber, const char *precinct,
+                                 const fsc_addr *nas)
 {
     fsc_addr net;
     if (!id || !subscriber || !*subscriber || holding_key(addr, plen, &net) != FSC_OK)
         return FSC_EINVAL;
     if (open_reserve(id) != FSC_OK)
         return FSC_ENOMEM;
+    uint16_t ni = nas_index(id, nas, true);
     size_t s = open_slot(id, &net, (uint8_t)plen);
     idrow *cur = id->open[s] ? &id->rows[id->open[s] - 1] : NULL;
     if (cur && cur->end == FSC_TIME_MAX) {
         if (start < cur->start)
             return FSC_EINVAL; /* older than what the table already holds */
-        if (strcmp(cur->holder.subscriber, subscriber) == 0)
+        if (strcmp(cur->holder.subscriber, subscriber) == 0) {
+            if (ni) /* an Interim-Update may name the NAS a Start did not */
+                cur->nas = ni;
             return FSC_OK; /* still theirs (an Interim-Update) */
+        }
     }
     if (id->n >= FSC_IDENTITY_MAX_ROWS)
         return FSC_ELIMIT;
     if (rows_reserve(id) != FSC_OK)
         return FSC_ENOMEM;
     cur = id->open[s] ? &id->rows[id->open[s] - 1] : NULL; /* the rows may have moved */
-    idrow r = {.net = net, .plen = (uint8_t)plen, .start = start, .end = FSC_TIME_MAX};
+    idrow r = {.net = net, .plen = (uint8_t)plen, .nas = ni, .start = start,
+               .end = FSC_TIME_MAX};
     r.holder.subscriber = fsc_arena_strndup(&id->strings, subscriber, strlen(subscriber));
     if (!precinct) /* RADIUS rarely knows it: keep the one the person had */
         precinct = fsc_identity_precinct(id, subscriber);
@@ -913,6 +957,25 @@ fsc_status fsc_identity_close(fsc_identity *id, const fsc_addr *addr, unsigned p
         return FSC_EINVAL;
     cur->end = end;
     return FSC_OK;
+}
+
+size_t fsc_identity_close_nas(fsc_identity *id, const fsc_addr *nas, fsc_time end)
+{
+    uint16_t ni = id ? nas_index(id, nas, false) : 0;
+    if (!ni)
+        return 0;
+    size_t closed = 0;
+    /* every open holding is the target of one slot of id->open */
+    for (size_t i = 0; i < id->nopen; i++) {
+        if (!id->open[i])
+            continue;
+        idrow *r = &id->rows[id->open[i] - 1];
+        if (r->end == FSC_TIME_MAX && r->nas == ni && r->start <= end) {
+            r->end = end;
+            closed++;
+        }
+    }
+    return closed;
 }
 
 fsc_status fsc_identity_commit(fsc_identity *id)

@@ -92,6 +92,19 @@ fsc_identity *fsc_identity_new(void);
  * after fsc_identity_commit(). */
 fsc_status fsc_identity_open(fsc_identity *id, const fsc_addr *addr, unsigned plen,
                              fsc_time start, const char *subscriber, const char *precinct);
+/* fsc_identity_open, remembering which NAS (RADIUS NAS-IP-Address; NULL:
+ * unknown) reported the holding, so that its Accounting-On/Off ends it
+ * (fsc_identity_close_nas). An Interim-Update of a holding already open
+ * records its NAS when the Start did not. Up to 65535 NASes are told apart;
+ * holdings of any beyond are kept as if the NAS were unknown. */
+fsc_status fsc_identity_open_nas(fsc_identity *id, const fsc_addr *addr, unsigned plen,
+                                 fsc_time start, const char *subscriber, const char *precinct,
+                                 const fsc_addr *nas);
+/* A NAS restarted (Accounting-On) or is going down (Accounting-Off): every
+ * holding it reported that is still open and began at or before `end` is
+ * ended at `end`; holdings of other NASes and of unknown NAS are kept.
+ * Returns how many were ended. Seen by lookups at once. O(open holdings). */
+size_t fsc_identity_close_nas(fsc_identity *id, const fsc_addr *nas, fsc_time end);
 /* Ends the open holding of (addr, plen) at `end` (exclusive). When
  * subscriber is not NULL, only a holding by that subscriber is ended.
  * Returns FSC_OK, FSC_ENOTFOUND (nothing open, or open by someone else) or

@@ -29,16 +29,19 @@ enum {
     A_CALLING,
     A_PRECINCT,
     A_SESSION_TIME,
+    A_NAS,
     A_COUNT
 };
 /* lower case: keys and header names compare case-insensitively */
 static const char *const attr_names[A_COUNT] = {
     "acct-status-type", "event-timestamp", "framed-ip-address", "framed-ipv6-prefix",
     "user-name",        "calling-station-id", "precinct",       "acct-session-time",
+    "nas-ip-address",
 };
 static const char *const attr_shown[A_COUNT] = {
     "Acct-Status-Type", "Event-Timestamp", "Framed-IP-Address", "Framed-IPv6-Prefix",
     "User-Name",        "Calling-Station-Id", "precinct",       "Acct-Session-Time",
+    "NAS-IP-Address",
 };
 
 typedef struct attr {
@@ -98,12 +101,31 @@ static fsc_status record_from_attrs(const attr *a, unsigned long rowcol, fsc_rad
         rec->status = FSC_RADIUS_STOP;
     else if (text_ieq(s, "interim-update") || text_ieq(s, "alive") || text_ieq(s, "3"))
         rec->status = FSC_RADIUS_INTERIM;
+    else if (text_ieq(s, "accounting-on") || text_ieq(s, "7"))
+        rec->status = FSC_RADIUS_ACCT_ON;
+    else if (text_ieq(s, "accounting-off") || text_ieq(s, "8"))
+        rec->status = FSC_RADIUS_ACCT_OFF;
     else
-        BAD(s->col, "\"Acct-Status-Type\": not Start, Interim-Update or Stop: \"%.*s\"",
+        BAD(s->col,
+            "\"Acct-Status-Type\": not Start, Interim-Update, Stop, Accounting-On or "
+            "Accounting-Off: \"%.*s\"",
             (int)(s->len > 40 ? 40 : s->len), s->p);
     if (!fsc_time_parse(a[A_TS].p, a[A_TS].len, &rec->ts))
         BAD(a[A_TS].col, "\"Event-Timestamp\": not an RFC 3339 or epoch time: \"%.*s\"",
             (int)(a[A_TS].len > 40 ? 40 : a[A_TS].len), a[A_TS].p);
+    if (a[A_NAS].set && a[A_NAS].len) {
+        if (!fsc_addr_parse(a[A_NAS].p, a[A_NAS].len, &rec->nas))
+            BAD(a[A_NAS].col, "\"NAS-IP-Address\": not an IP address: \"%.*s\"",
+                (int)(a[A_NAS].len > 60 ? 60 : a[A_NAS].len), a[A_NAS].p);
+        rec->has_nas = true;
+    }
+    if (rec->status == FSC_RADIUS_ACCT_ON || rec->status == FSC_RADIUS_ACCT_OFF) {
+        /* about the NAS, not a session: what else the record says is moot */
+        if (!rec->has_nas)
+            BAD(rowcol, "%s without \"NAS-IP-Address\": which sessions it ends is unknown",
+                rec->status == FSC_RADIUS_ACCT_ON ? "Accounting-On" : "Accounting-Off");
+        return FSC_OK;
+    }
     if (a[A_IP4].set && a[A_IP4].len) {
         if (!fsc_addr_parse(a[A_IP4].p, a[A_IP4].len, &rec->ip4) || rec->ip4.family != 4)
             BAD(a[A_IP4].col, "\"Framed-IP-Address\": not an IPv4 address: \"%.*s\"",
@@ -346,20 +368,31 @@ done:
     return ret;
 }
 
-/* ---- applying records; the loader -------------------------------------- */
+/* ---- applying records; the line feed; the loader ----------------------- */
 
-typedef struct rload {
-    const char *file;
+struct fsc_radius_feed {
+    char *file;
+    fsc_identity *id;
     fsc_diag *diag;
     fsc_counters *counters;
     unsigned long line;
-} rload;
+    enum { UNKNOWN, JSON, CSV, CSV_NO_HEADER } mode;
+    int pos[A_COUNT];  /* CSV: column of each attribute; -1: none */
+    char *store;       /* STORE_SIZE: the current record's strings */
+    char *scratch;     /* FSC_CSV_LINE_MAX: unquoted CSV fields */
+};
+typedef struct fsc_radius_feed rload;
+
+static void count(rload *ld, fsc_counter_id c, uint64_t n)
+{
+    if (ld->counters)
+        ld->counters->v[c] += n;
+}
 
 static void bad(rload *ld, unsigned long col, const char *msg)
 {
     fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line, col, "%s; record skipped", msg);
-    if (ld->counters)
-        ld->counters->v[FSC_C_RADIUS_BAD]++;
+    count(ld, FSC_C_RADIUS_BAD, 1);
 }
 
 static const char *addr_text(const fsc_addr *a, unsigned plen, char *buf, size_t cap)
@@ -379,14 +412,16 @@ static fsc_status apply_key(rload *ld, fsc_identity *id, const fsc_radius_record
 {
     char at[80], msg[256];
     fsc_status st;
+    const fsc_addr *nas = r->has_nas ? &r->nas : NULL;
     if (r->status != FSC_RADIUS_STOP) {
-        st = fsc_identity_open(id, a, plen, r->ts, r->subscriber, r->precinct);
+        st = fsc_identity_open_nas(id, a, plen, r->ts, r->subscriber, r->precinct, nas);
     } else {
         st = fsc_identity_close(id, a, plen, r->ts, r->subscriber);
         if (st == FSC_ENOTFOUND && r->session_time >= 0) {
             /* the Start was missed, but the Stop says how long it lasted */
-            st = fsc_identity_open(id, a, plen, r->ts - (fsc_time)r->session_time * 1000000,
-                                   r->subscriber, r->precinct);
+            st = fsc_identity_open_nas(id, a, plen,
+                                       r->ts - (fsc_time)r->session_time * 1000000,
+                                       r->subscriber, r->precinct, nas);
             if (st == FSC_OK)
                 st = fsc_identity_close(id, a, plen, r->ts, r->subscriber);
         } else if (st == FSC_ENOTFOUND) {
@@ -420,29 +455,155 @@ static fsc_status apply(rload *ld, fsc_identity *id, const fsc_radius_record *r,
 {
     bool ok = true;
     fsc_status st = FSC_OK;
+    if (r->status == FSC_RADIUS_ACCT_ON || r->status == FSC_RADIUS_ACCT_OFF) {
+        size_t n = fsc_identity_close_nas(id, &r->nas, r->ts);
+        count(ld, FSC_C_RADIUS_NAS_RESETS, 1);
+        count(ld, FSC_C_RADIUS_NAS_ENDED, n);
+        count(ld, FSC_C_RADIUS_RECORDS, 1);
+        return FSC_OK;
+    }
     if (r->has_ip4)
         st = apply_key(ld, id, r, &r->ip4, 32, col4, &ok);
     if (st == FSC_OK && ok && r->has_ip6)
         st = apply_key(ld, id, r, &r->ip6, r->plen6, col6, &ok);
-    if (st == FSC_OK && ok && ld->counters)
-        ld->counters->v[FSC_C_RADIUS_RECORDS]++;
+    if (st == FSC_OK && ok)
+        count(ld, FSC_C_RADIUS_RECORDS, 1);
     return st;
 }
 
 #define STORE_SIZE (2 * FSC_CSV_LINE_MAX + 64)
 
-static fsc_status load_src(rload *ld, fsc_lsrc *src, fsc_identity *id)
+fsc_radius_feed *fsc_radius_feed_new(const char *name, fsc_identity *id, fsc_diag *diag,
+                                     fsc_counters *counters)
 {
-    enum { UNKNOWN, JSON, CSV } mode = UNKNOWN;
-    int pos[A_COUNT];
-    char *store = malloc(STORE_SIZE), *scratch = malloc(FSC_CSV_LINE_MAX);
-    fsc_csv_field f[32];
-    fsc_status ret = FSC_OK;
-    if (!store || !scratch) {
-        ret = FSC_ENOMEM;
-        goto done;
+    rload *ld = calloc(1, sizeof *ld);
+    if (!ld)
+        return NULL;
+    ld->file = strdup(name ? name : "-");
+    ld->store = malloc(STORE_SIZE);
+    ld->scratch = malloc(FSC_CSV_LINE_MAX);
+    if (!ld->file || !ld->store || !ld->scratch) {
+        fsc_radius_feed_free(ld);
+        return NULL;
     }
-    for (;;) {
+    ld->id = id;
+    ld->diag = diag;
+    ld->counters = counters;
+    ld->mode = UNKNOWN;
+    return ld;
+}
+
+void fsc_radius_feed_free(fsc_radius_feed *ld)
+{
+    if (!ld)
+        return;
+    free(ld->file);
+    free(ld->store);
+    free(ld->scratch);
+    free(ld);
+}
+
+/* A CSV header row p[0..n) (columns from off + 1): the attributes'
+ * columns, or FSC_EMALFORMED (reported) without the two required ones. */
+static fsc_status csv_header(rload *ld, const char *p, size_t n, size_t off)
+{
+    fsc_csv_field f[32];
+    size_t nf = 0;
+    unsigned long col = 0;
+    ld->mode = CSV_NO_HEADER;
+    const char *e = fsc_csv_split(p, n, ld->scratch, f, 32, &nf, &col);
+    if (e) {
+        fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line, col + off, "header row: %s", e);
+        return FSC_EMALFORMED;
+    }
+    for (int c = 0; c < A_COUNT; c++) {
+        ld->pos[c] = -1;
+        for (size_t k = 0; k < nf && ld->pos[c] < 0; k++)
+            if (attr_index(f[k].p, f[k].len) == c)
+                ld->pos[c] = (int)k;
+    }
+    for (int c = A_STATUS; c <= A_TS; c++)
+        if (ld->pos[c] < 0) {
+            fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line, 1,
+                      "RADIUS CSV header row lacks the \"%s\" column", attr_shown[c]);
+            return FSC_EMALFORMED;
+        }
+    ld->mode = CSV;
+    return FSC_OK;
+}
+
+fsc_status fsc_radius_feed_line(fsc_radius_feed *ld, const char *p, size_t n,
+                                unsigned long lineno, bool too_long)
+{
+    ld->line = lineno;
+    if (too_long) {
+        char m[80];
+        snprintf(m, sizeof m, "record longer than %d bytes", FSC_CSV_LINE_MAX);
+        bad(ld, FSC_CSV_LINE_MAX + 1, m);
+        return FSC_OK;
+    }
+    size_t off = 0;
+    if (n > 0 && p[n - 1] == '\r')
+        n--;
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        off = 3; /* a byte-order mark, where a file (or a rotated one) starts */
+    size_t i = off;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    if (i == n || p[i] == '#')
+        return FSC_OK;
+
+    char err[256];
+    unsigned long col = 0;
+    fsc_radius_record rec;
+    attr a[A_COUNT] = {{0}};
+    fsc_status st;
+    if (ld->mode == UNKNOWN && p[i] != '{')
+        return csv_header(ld, p + off, n - off, off);
+    if (ld->mode == UNKNOWN)
+        ld->mode = JSON;
+    if (ld->mode == JSON) {
+        st = fsc_radius_parse_json(p + off, n - off, &rec, ld->store, STORE_SIZE, err,
+                                   sizeof err, &col);
+        if (st == FSC_ENOMEM)
+            return st;
+        if (st != FSC_OK) {
+            bad(ld, col ? col + off : 0, err);
+            return FSC_OK;
+        }
+        /* columns of the addresses, for problems applying them */
+        a[A_IP4].col = a[A_IP6].col = 1 + off;
+    } else {
+        fsc_csv_field f[32];
+        size_t nf = 0, used = 0;
+        const char *e = fsc_csv_split(p + off, n - off, ld->scratch, f, 32, &nf, &col);
+        if (e) {
+            bad(ld, col + off, e);
+            return FSC_OK;
+        }
+        bool header = ld->mode == CSV_NO_HEADER;
+        for (size_t k = 0; k < nf && !header; k++) /* a header again (rotated) */
+            header = attr_index(f[k].p, f[k].len) == A_STATUS;
+        if (header)
+            return csv_header(ld, p + off, n - off, off);
+        for (int c = 0; c < A_COUNT; c++)
+            if (ld->pos[c] >= 0 && (size_t)ld->pos[c] < nf)
+                a[c] = (attr){f[ld->pos[c]].p, f[ld->pos[c]].len, f[ld->pos[c]].col + off, true};
+        st = record_from_attrs(a, 1 + off, &rec, ld->store, STORE_SIZE, &used, err, sizeof err,
+                               &col);
+        if (st != FSC_OK) {
+            bad(ld, col, err);
+            return FSC_OK;
+        }
+    }
+    return apply(ld, ld->id, &rec, a[A_IP4].col ? a[A_IP4].col : 1 + off,
+                 a[A_IP6].col ? a[A_IP6].col : 1 + off);
+}
+
+static fsc_status load_src(rload *ld, fsc_lsrc *src)
+{
+    fsc_status ret = FSC_OK;
+    for (unsigned long line = 1;; line++) {
         const char *p;
         size_t n;
         bool too_long;
@@ -450,105 +611,22 @@ static fsc_status load_src(rload *ld, fsc_lsrc *src, fsc_identity *id)
         if (st == FSC_EOF)
             break;
         if (st != FSC_OK) {
-            fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line + 1, 0, "read error");
+            fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, line, 0, "read error");
             ret = FSC_EIO;
-            goto done;
+            break;
         }
-        ld->line++;
-        if (too_long) {
-            char m[80];
-            snprintf(m, sizeof m, "record longer than %d bytes", FSC_CSV_LINE_MAX);
-            bad(ld, FSC_CSV_LINE_MAX + 1, m);
-            continue;
-        }
-        size_t off = 0;
-        if (n > 0 && p[n - 1] == '\r')
-            n--;
-        if (ld->line == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-            off = 3;
-        size_t i = off;
-        while (i < n && (p[i] == ' ' || p[i] == '\t'))
-            i++;
-        if (i == n || p[i] == '#')
-            continue;
-
-        char err[256];
-        unsigned long col = 0;
-        fsc_radius_record rec;
-        attr a[A_COUNT] = {{0}};
-        if (mode == UNKNOWN && p[i] != '{') {
-            mode = CSV;
-            size_t nf = 0;
-            const char *e = fsc_csv_split(p + off, n - off, scratch, f, 32, &nf, &col);
-            if (e) {
-                fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line, col + off,
-                          "header row: %s", e);
-                ret = FSC_EMALFORMED;
-                goto done;
-            }
-            for (int c = 0; c < A_COUNT; c++) {
-                pos[c] = -1;
-                for (size_t k = 0; k < nf && pos[c] < 0; k++)
-                    if (attr_index(f[k].p, f[k].len) == c)
-                        pos[c] = (int)k;
-            }
-            for (int c = A_STATUS; c <= A_TS; c++)
-                if (pos[c] < 0) {
-                    fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line, 1,
-                              "RADIUS CSV header row lacks the \"%s\" column", attr_shown[c]);
-                    ret = FSC_EMALFORMED;
-                    goto done;
-                }
-            continue;
-        }
-        if (mode == UNKNOWN)
-            mode = JSON;
-        if (mode == JSON) {
-            st = fsc_radius_parse_json(p + off, n - off, &rec, store, STORE_SIZE, err,
-                                       sizeof err, &col);
-            if (st == FSC_ENOMEM) {
-                ret = st;
-                goto done;
-            }
-            if (st != FSC_OK) {
-                bad(ld, col ? col + off : 0, err);
-                continue;
-            }
-            /* columns of the addresses, for problems applying them */
-            a[A_IP4].col = a[A_IP6].col = 1 + off;
-        } else {
-            size_t nf = 0, used = 0;
-            const char *e = fsc_csv_split(p + off, n - off, scratch, f, 32, &nf, &col);
-            if (e) {
-                bad(ld, col + off, e);
-                continue;
-            }
-            for (int c = 0; c < A_COUNT; c++)
-                if (pos[c] >= 0 && (size_t)pos[c] < nf)
-                    a[c] = (attr){f[pos[c]].p, f[pos[c]].len, f[pos[c]].col + off, true};
-            st = record_from_attrs(a, 1 + off, &rec, store, STORE_SIZE, &used, err, sizeof err,
-                                   &col);
-            if (st != FSC_OK) {
-                bad(ld, col, err);
-                continue;
-            }
-        }
-        st = apply(ld, id, &rec, a[A_IP4].col ? a[A_IP4].col : 1 + off,
-                   a[A_IP6].col ? a[A_IP6].col : 1 + off);
+        st = fsc_radius_feed_line(ld, p, n, line, too_long);
         if (st != FSC_OK) {
             ret = st;
-            goto done;
+            break;
         }
     }
-done:
     if (ret == FSC_ENOMEM)
         fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, ld->line, 0, "out of memory");
-    if (fsc_identity_commit(id) != FSC_OK && ret == FSC_OK) {
+    if (fsc_identity_commit(ld->id) != FSC_OK && ret == FSC_OK) {
         fsc_diagf(ld->diag, FSC_SEV_ERROR, ld->file, 0, 0, "out of memory");
         ret = FSC_ENOMEM;
     }
-    free(store);
-    free(scratch);
     return ret;
 }
 
@@ -561,8 +639,14 @@ static fsc_status load_named(const char *name, const char *buf, size_t len, fsc_
     fsc_lsrc *src = fsc_lsrc_open(name, buf, len, diag, &st);
     if (!src)
         return st;
-    rload ld = {.file = name, .diag = diag, .counters = counters};
-    st = load_src(&ld, src, id);
+    rload *ld = fsc_radius_feed_new(name, id, diag, counters);
+    if (!ld) {
+        fsc_lsrc_close(src);
+        fsc_diagf(diag, FSC_SEV_ERROR, name, 0, 0, "out of memory");
+        return FSC_ENOMEM;
+    }
+    st = load_src(ld, src);
+    fsc_radius_feed_free(ld);
     fsc_lsrc_close(src);
     return st;
 }

@@ -28,6 +28,9 @@ typedef enum fsc_radius_status {
     FSC_RADIUS_START,   /* Acct-Status-Type Start (1) */
     FSC_RADIUS_STOP,    /* Stop (2) */
     FSC_RADIUS_INTERIM, /* Interim-Update (3), also spelled Alive */
+    FSC_RADIUS_ACCT_ON, /* Accounting-On (7): the NAS (re)started, so every
+                         * session it had open is over (RFC 2866 5.1) */
+    FSC_RADIUS_ACCT_OFF, /* Accounting-Off (8): the NAS is going down */
 } fsc_radius_status;
 
 /* One accounting record, as far as identity needs it. */
@@ -43,6 +46,10 @@ typedef struct fsc_radius_record {
     long session_time;        /* Acct-Session-Time in seconds; -1: absent.
                                * Lets a Stop whose Start was missed still
                                * say when the session began */
+    bool has_nas;
+    fsc_addr nas;             /* NAS-IP-Address (IPv4 or IPv6): whose
+                               * Accounting-On/Off ends this session. Required
+                               * for those two, which need nothing else */
 } fsc_radius_record;
 
 /* Parses one JSON line buf[0..len) (no newline needed) into *rec; strings
@@ -68,5 +75,29 @@ fsc_status fsc_radius_load(const char *path, fsc_identity *id, fsc_diag *diag,
 /* The same from memory: buf[0..len), `name` for diagnostics. */
 fsc_status fsc_radius_load_buf(const char *name, const char *buf, size_t len, fsc_identity *id,
                                fsc_diag *diag, fsc_counters *counters);
+
+/* Records one line at a time, for a feed that keeps coming (`run` follows
+ * identity.radius): what fsc_radius_load does per line, the format found
+ * from the first line as there. In CSV, a row with a cell reading
+ * "Acct-Status-Type" is a header again (a rotated file starts anew).
+ * Records are applied to id but not committed: the caller commits once per
+ * batch (fsc_identity_commit), lookups see the new holdings from then on.
+ * Accounting-On/Off ends every open holding its NAS reported (counted in
+ * identity.radius_nas_resets and identity.radius_sessions_ended_by_nas).
+ * name (copied) names the feed in diagnostics; diag, counters and id are
+ * borrowed, used by fsc_radius_feed_line only, on one thread. NULL when
+ * out of memory. */
+typedef struct fsc_radius_feed fsc_radius_feed;
+fsc_radius_feed *fsc_radius_feed_new(const char *name, fsc_identity *id, fsc_diag *diag,
+                                     fsc_counters *counters);
+/* One line (no line end; its number lineno; too_long when the source cut
+ * it): a blank or '#' line, a CSV header, or a record. A bad record is
+ * reported as name:line:col, counted and skipped: FSC_OK. Returns
+ * FSC_EMALFORMED for a CSV header that lacks Acct-Status-Type or
+ * Event-Timestamp (reported: the rows after it cannot be read until a good
+ * header comes), FSC_ENOMEM. */
+fsc_status fsc_radius_feed_line(fsc_radius_feed *f, const char *line, size_t len,
+                                unsigned long lineno, bool too_long);
+void fsc_radius_feed_free(fsc_radius_feed *f);
 
 #endif

@@ -116,7 +116,7 @@ static void test_bad(void)
     static const char acct[] =
         "{\"Acct-Status-Type\":\"Start\",\"Event-Timestamp\":\"2026-11-29T08:00:00Z\"," /* 1 */
         "\"Framed-IP-Address\":\"10.1.1.1\",\"User-Name\":\"S1\"}\n"
-        "{\"Acct-Status-Type\":\"Accounting-On\",\"Event-Timestamp\":1}\n"       /* 2 */
+        "{\"Acct-Status-Type\":\"Disconnect\",\"Event-Timestamp\":1}\n"          /* 2 */
         "{\"Acct-Status-Type\":\"Start\",\"Event-Timestamp\":\"soon\"}\n"       /* 3 */
         "{\"Acct-Status-Type\":\"Start\",\"Event-Timestamp\":1795939200,"      /* 4 */
         "\"Framed-IP-Address\":\"10.1.1\",\"User-Name\":\"S1\"}\n"
@@ -176,10 +176,108 @@ static void test_bad(void)
     fsc_identity_free(id);
 }
 
+/* Accounting-On/Off: a NAS restarted or went down, so every session it
+ * reported is over at that moment; other NASes' sessions, sessions whose
+ * NAS is unknown and sessions begun after it go on. */
+static const char nas_json[] =
+    "{\"Acct-Status-Type\":\"Start\",\"Event-Timestamp\":\"2026-11-29T08:00:00Z\","
+    "\"Framed-IP-Address\":\"10.1.1.1\",\"User-Name\":\"S1\",\"NAS-IP-Address\":\"192.0.2.1\"}\n"
+    "{\"Acct-Status-Type\":\"Start\",\"Event-Timestamp\":\"2026-11-29T08:00:00Z\","
+    "\"Framed-IPv6-Prefix\":\"2001:db8:1:1::/64\",\"User-Name\":\"S1\","
+    "\"NAS-IP-Address\":\"192.0.2.1\"}\n"
+    "{\"Acct-Status-Type\":\"Start\",\"Event-Timestamp\":\"2026-11-29T08:00:00Z\","
+    "\"Framed-IP-Address\":\"10.1.1.2\",\"User-Name\":\"S2\",\"NAS-IP-Address\":\"192.0.2.2\"}\n"
+    "{\"Acct-Status-Type\":\"Start\",\"Event-Timestamp\":\"2026-11-29T08:00:00Z\","
+    "\"Framed-IP-Address\":\"10.1.1.3\",\"User-Name\":\"S3\"}\n"
+    /* S5's Start did not name its NAS; an Interim-Update does */
+    "{\"Acct-Status-Type\":\"Start\",\"Event-Timestamp\":\"2026-11-29T08:00:00Z\","
+    "\"Framed-IP-Address\":\"10.1.1.5\",\"User-Name\":\"S5\"}\n"
+    "{\"Acct-Status-Type\":\"Interim-Update\",\"Event-Timestamp\":\"2026-11-29T08:30:00Z\","
+    "\"Framed-IP-Address\":\"10.1.1.5\",\"User-Name\":\"S5\",\"NAS-IP-Address\":\"192.0.2.1\"}\n"
+    /* NAS 1 reboots at 09:00 */
+    "{\"Acct-Status-Type\":\"Accounting-On\",\"Event-Timestamp\":\"2026-11-29T09:00:00Z\","
+    "\"NAS-IP-Address\":\"192.0.2.1\"}\n"
+    "{\"Acct-Status-Type\":\"Start\",\"Event-Timestamp\":\"2026-11-29T09:05:00Z\","
+    "\"Framed-IP-Address\":\"10.1.1.4\",\"User-Name\":\"S4\",\"NAS-IP-Address\":\"192.0.2.1\"}\n"
+    /* NAS 2 goes down at 10:00 (numeric status 8) */
+    "{\"Acct-Status-Type\":8,\"Event-Timestamp\":\"2026-11-29T10:00:00Z\","
+    "\"NAS-IP-Address\":\"192.0.2.2\"}\n"
+    /* which NAS? refused, nothing ended */
+    "{\"Acct-Status-Type\":\"Accounting-Off\",\"Event-Timestamp\":\"2026-11-29T10:00:00Z\"}\n"
+    /* a NAS nobody heard of: nothing to end */
+    "{\"Acct-Status-Type\":\"Accounting-On\",\"Event-Timestamp\":\"2026-11-29T10:00:00Z\","
+    "\"NAS-IP-Address\":\"192.0.2.99\"}\n";
+
+static void test_nas(void)
+{
+    seen s = {0};
+    fsc_diag diag = {.fn = collect, .ctx = &s};
+    fsc_counters ctr = {0};
+    fsc_identity *id = fsc_identity_new();
+    fsc_status st = fsc_radius_load_buf("nas.jsonl", nas_json, sizeof nas_json - 1, id, &diag,
+                                        &ctr);
+    CHECK(st == FSC_OK, "nas load: %s", fsc_strerror(st));
+    CHECK(s.errors == 1 && has(&s, "10:1: ", "NAS-IP-Address"),
+          "Accounting-Off without a NAS refused at 10:1 (%d errors, first: %s)", s.errors,
+          s.text[0]);
+    CHECK(ctr.v[FSC_C_RADIUS_NAS_RESETS] == 3, "3 NAS resets counted (%llu)",
+          (unsigned long long)ctr.v[FSC_C_RADIUS_NAS_RESETS]);
+    CHECK(ctr.v[FSC_C_RADIUS_NAS_ENDED] == 4, "4 sessions ended by their NAS (%llu)",
+          (unsigned long long)ctr.v[FSC_C_RADIUS_NAS_ENDED]);
+    CHECK_STR(who(id, "10.1.1.1", "2026-11-29T08:59:59Z"), "S1", "NAS 1 session before its reboot");
+    CHECK(who(id, "10.1.1.1", "2026-11-29T09:00:00Z") == NULL, "ended by NAS 1's Accounting-On");
+    CHECK(who(id, "2001:db8:1:1::9", "2026-11-29T09:00:00Z") == NULL, "its /64 too");
+    CHECK(who(id, "10.1.1.5", "2026-11-29T09:00:00Z") == NULL,
+          "a session whose Interim named NAS 1 ended too");
+    CHECK_STR(who(id, "10.1.1.2", "2026-11-29T09:30:00Z"), "S2", "NAS 2's session survives NAS 1");
+    CHECK(who(id, "10.1.1.2", "2026-11-29T10:00:00Z") == NULL, "ended by NAS 2's Accounting-Off");
+    CHECK_STR(who(id, "10.1.1.3", "2026-11-29T11:00:00Z"), "S3", "unknown NAS: kept");
+    CHECK_STR(who(id, "10.1.1.4", "2026-11-29T11:00:00Z"), "S4", "begun after the reboot: kept");
+    fsc_identity_free(id);
+}
+
+/* The line feed `run` uses: records applied one line at a time, visible
+ * after a commit; in CSV a header row may come again (a rotated file). */
+static void test_feed(void)
+{
+    seen s = {0};
+    fsc_diag diag = {.fn = collect, .ctx = &s};
+    fsc_counters ctr = {0};
+    fsc_identity *id = fsc_identity_new();
+    fsc_radius_feed *f = fsc_radius_feed_new("live.csv", id, &diag, &ctr);
+    CHECK(f != NULL, "feed");
+    static const char *const lines[] = {
+        "Acct-Status-Type,Event-Timestamp,Framed-IP-Address,User-Name,NAS-IP-Address",
+        "Start,2026-11-29T08:00:00Z,10.2.2.2,S7,192.0.2.7",
+        /* rotated: a new file, a new header with the columns in another order */
+        "User-Name,Framed-IP-Address,Acct-Status-Type,Event-Timestamp",
+        "S8,10.2.2.3,Start,2026-11-29T08:10:00Z",
+        "S8,10.2.2.3,Start,yesterday",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        CHECK(fsc_radius_feed_line(f, lines[i], strlen(lines[i]), i + 1, false) == FSC_OK,
+              "line %zu", i + 1);
+    CHECK(who(id, "10.2.2.2", "2026-11-29T08:30:00Z") == NULL, "not visible before a commit");
+    CHECK(fsc_identity_commit(id) == FSC_OK, "commit");
+    CHECK_STR(who(id, "10.2.2.2", "2026-11-29T08:30:00Z"), "S7", "first file's Start");
+    CHECK_STR(who(id, "10.2.2.3", "2026-11-29T08:30:00Z"), "S8", "after the second header");
+    CHECK(ctr.v[FSC_C_RADIUS_RECORDS] == 2 && ctr.v[FSC_C_RADIUS_BAD] == 1,
+          "2 records, 1 bad (%llu, %llu)", (unsigned long long)ctr.v[FSC_C_RADIUS_RECORDS],
+          (unsigned long long)ctr.v[FSC_C_RADIUS_BAD]);
+    CHECK(has(&s, "5:19: ", "Event-Timestamp"), "bad time at 5:19 (%s)", s.text[0]);
+    fsc_radius_feed_line(f, "Acct-Status-Type", 16, 6, false);
+    CHECK(fsc_radius_feed_line(f, "Start", 5, 7, false) == FSC_EMALFORMED,
+          "a header without Event-Timestamp: rows cannot be read until a good one");
+    fsc_radius_feed_free(f);
+    fsc_identity_free(id);
+}
+
 int main(void)
 {
     test_json();
     test_over_csv();
     test_bad();
+    test_nas();
+    test_feed();
     return unit_done();
 }
