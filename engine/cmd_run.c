@@ -486,6 +486,14 @@ int fsc_cmd_run(int argc, char **argv)
     sc.publish = fsc_config_str(cfg, "alerts.publish", NULL);
     sc.redis = fsc_config_str(cfg, "alerts.redis", NULL);
     sc.redis_stream = fsc_config_str(cfg, "alerts.redis_stream", NULL);
+    sc.dispatch = fsc_config_str(cfg, "alerts.dispatch", NULL);
+    sc.spool_dir = fsc_config_str(cfg, "alerts.spool", NULL);
+    sc.curve_server_key = fsc_config_str(cfg, "alerts.curve_server_key", NULL);
+    sc.curve_key = fsc_config_str(cfg, "alerts.curve_key", NULL);
+    long dwait = fsc_config_long(cfg, "alerts.dispatch_wait", 5, 0, 86400, &diag, &ok);
+    sc.dispatch_wait_ms = dwait ? (int)(dwait * 1000) : 1; /* 0: do not wait */
+    if (!ok)
+        goto done;
     char err[512];
     sink = fsc_alert_sink_open(&sc, &r.counters, err, sizeof err);
     if (!sink) {

@@ -9,9 +9,7 @@
 
 /* Every key `fraudscan run` understands. A new key is one row here (and a
  * line in docs/operations.md). */
-static const struct {
-    const char *key, *meaning;
-} known[] = {
+static const fsc_config_key known[] = {
     {"capture.interface", "network interface to capture from"},
     {"capture.file", "capture file to read instead of an interface (tests, demos)"},
     {"capture.bpf", "BPF filter expression"},
@@ -39,6 +37,11 @@ static const struct {
     {"alerts.publish", "ZeroMQ endpoint for the alert PUB socket"},
     {"alerts.redis", "host:port of a Redis server for the alert stream"},
     {"alerts.redis_stream", "the stream's key"},
+    {"alerts.dispatch", "dispatch's endpoint for engines (its dispatch.listen)"},
+    {"alerts.spool", "spool directory: each alert is kept there until dispatch stored it"},
+    {"alerts.dispatch_wait", "seconds to wait at stop for dispatch's acknowledgements (5)"},
+    {"alerts.curve_server_key", "file with dispatch's CURVE public key"},
+    {"alerts.curve_key", "file with this engine's CURVE secret key"},
     {"control.endpoint", "ZeroMQ endpoint of the control socket (fraudscan ctl)"},
     {"stats.interval", "seconds between counter lines on stderr (0: none)"},
     {"metrics.listen", "HOST:PORT for Prometheus GET /metrics (e.g. 127.0.0.1:9100)"},
@@ -52,15 +55,22 @@ typedef struct entry {
 
 struct fsc_config {
     char *file;
+    const fsc_config_key *keys; /* the schema: `run`'s table, or dispatch's */
+    size_t nkeys;
     entry *e;
     size_t n, cap;
 };
 
-static bool is_known(const char *key)
+/* A row "section.*" admits every key of that section (banks.<NAME>). */
+static bool is_known(const fsc_config *c, const char *key)
 {
-    for (size_t i = 0; i < NKNOWN; i++)
-        if (strcmp(known[i].key, key) == 0)
+    for (size_t i = 0; i < c->nkeys; i++) {
+        const char *k = c->keys[i].key;
+        size_t kl = strlen(k);
+        if (kl >= 2 && strcmp(k + kl - 2, ".*") == 0 ? strncmp(k, key, kl - 1) == 0
+                                                      : strcmp(k, key) == 0)
             return true;
+    }
     return false;
 }
 
@@ -104,6 +114,12 @@ static const char *scalar(yaml_document_t *d, yaml_node_t *n)
 
 fsc_status fsc_config_load(const char *path, fsc_diag *diag, fsc_config **out)
 {
+    return fsc_config_load_schema(path, known, NKNOWN, diag, out);
+}
+
+fsc_status fsc_config_load_schema(const char *path, const fsc_config_key *keys, size_t nkeys,
+                                  fsc_diag *diag, fsc_config **out)
+{
     FILE *f = fopen(path, "rb");
     if (!f) {
         fsc_diagf(diag, FSC_SEV_ERROR, path, 0, 0, "cannot open: %s", strerror(errno));
@@ -119,6 +135,8 @@ fsc_status fsc_config_load(const char *path, fsc_diag *diag, fsc_config **out)
         st = FSC_ENOMEM;
         goto done;
     }
+    c->keys = keys;
+    c->nkeys = nkeys;
     if (!yaml_parser_initialize(&parser)) {
         st = FSC_ENOMEM;
         goto done;
@@ -165,7 +183,7 @@ fsc_status fsc_config_load(const char *path, fsc_diag *diag, fsc_config **out)
                 continue;
             }
             snprintf(full, sizeof full, "%s.%s", section, k);
-            if (!is_known(full)) {
+            if (!is_known(c, full)) {
                 fsc_diagf(diag, FSC_SEV_ERROR, path, kn->start_mark.line + 1,
                           kn->start_mark.column + 1, "unknown key '%s'", full);
                 continue;
@@ -208,6 +226,19 @@ void fsc_config_free(fsc_config *c)
     free(c->e);
     free(c->file);
     free(c);
+}
+
+void fsc_config_each(const fsc_config *c, const char *prefix, fsc_config_fn fn, void *ctx)
+{
+    size_t pl = strlen(prefix);
+    for (size_t i = 0; i < c->n; i++)
+        if (strncmp(c->e[i].key, prefix, pl) == 0)
+            fn(ctx, c->e[i].key, c->e[i].value, c->e[i].line, c->e[i].col);
+}
+
+const char *fsc_config_file(const fsc_config *c)
+{
+    return c->file;
 }
 
 const char *fsc_config_str(const fsc_config *c, const char *key, const char *def)

@@ -26,6 +26,23 @@ typedef struct fsc_config fsc_config;
 fsc_status fsc_config_load(const char *path, fsc_diag *diag, fsc_config **out);
 void fsc_config_free(fsc_config *c);
 
+/* One key a configuration may hold, with its meaning. A row "section.*"
+ * admits every key of the section (dispatch's banks.<NAME>). */
+typedef struct fsc_config_key {
+    const char *key, *meaning;
+} fsc_config_key;
+/* fsc_config_load with another table of keys (nkeys rows; the table must
+ * outlive the config): how `fraudscan dispatch` reads dispatch.yaml. */
+fsc_status fsc_config_load_schema(const char *path, const fsc_config_key *keys, size_t nkeys,
+                                  fsc_diag *diag, fsc_config **out);
+/* Calls fn for every key that starts with prefix ("banks."), in file order,
+ * with the value's position. */
+typedef void (*fsc_config_fn)(void *ctx, const char *key, const char *value, unsigned long line,
+                              unsigned long col);
+void fsc_config_each(const fsc_config *c, const char *prefix, fsc_config_fn fn, void *ctx);
+/* The path the configuration was read from (for messages). */
+const char *fsc_config_file(const fsc_config *c);
+
 /* The text of "section.key", or def when absent. Owned by the config. */
 const char *fsc_config_str(const fsc_config *c, const char *key, const char *def);
 /* The value as a whole number in [min, max]; def when absent. A value that

@@ -16,6 +16,7 @@ static const struct {
     {"alerts", fsc_cmd_alerts, "follow or format alerts (alerts tail, alerts format)"},
     {"ctl", fsc_cmd_ctl, "ask a running engine to reload its rules or show its counters"},
     {"model", fsc_cmd_model, "check a scoring model, or fit one to outcomes (model check|fit)"},
+    {"keys", fsc_cmd_keys, "make CURVE key pairs for dispatch and its peers (keys generate)"},
 };
 
 static void usage(FILE *f)
