@@ -60,7 +60,18 @@ typedef struct fsc_auth fsc_auth;
 /* Loads the tokens file; problems reported through diag as file:line:col.
  * FSC_OK and *out, or FSC_EIO / FSC_EMALFORMED. */
 fsc_status fsc_auth_load(const char *path, fsc_diag *diag, fsc_auth **out);
+/* The same from len bytes at buf (never read past); name is the file name
+ * diagnostics give. At most FSC_AUTH_MAX_BYTES, FSC_AUTH_MAX_TOKENS. */
+#define FSC_AUTH_MAX_BYTES (4 * 1024 * 1024)
+#define FSC_AUTH_MAX_TOKENS 10000
+fsc_status fsc_auth_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
+                             fsc_auth **out);
 void fsc_auth_free(fsc_auth *a);
+/* SHA-256 of the file's bytes, 64 hex digits (the "reload" entry's digest). */
+const char *fsc_auth_digest(const fsc_auth *a);
+/* The sha256 line of a token: SHA-256 of its text as 64 lowercase hex
+ * digits and a NUL in hex (65 bytes). */
+void fsc_auth_token_hash(const char *token, char hex[65]);
 
 /* The principal a token (its clear text) belongs to, copied to *out.
  * false for an unknown token. Constant-time in the token's bytes. */

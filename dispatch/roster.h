@@ -28,8 +28,19 @@
 
 typedef struct fsc_roster fsc_roster;
 
+/* Loads the roster file at path. FSC_OK and *out (the caller frees it with
+ * fsc_roster_free), or FSC_EIO (unreadable) / FSC_EMALFORMED / FSC_ELIMIT
+ * with every problem reported through diag as file:line:col. */
 fsc_status fsc_roster_load(const char *path, fsc_diag *diag, fsc_roster **out);
+/* The same from len bytes at buf (never read past; no NUL needed); name is
+ * the file name diagnostics give. At most FSC_ROSTER_MAX_BYTES. */
+#define FSC_ROSTER_MAX_BYTES (4 * 1024 * 1024)
+#define FSC_ROSTER_MAX_SHIFTS 10000
+fsc_status fsc_roster_load_buf(const char *name, const char *buf, size_t len, fsc_diag *diag,
+                               fsc_roster **out);
 void fsc_roster_free(fsc_roster *r);
+/* SHA-256 of the file's bytes, 64 hex digits (the "reload" entry's digest). */
+const char *fsc_roster_digest(const fsc_roster *r);
 
 /* The desk's queue name ("DESK" unless the file says otherwise). */
 const char *fsc_roster_desk(const fsc_roster *r);

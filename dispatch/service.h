@@ -115,7 +115,11 @@ fsc_status fsc_svc_ingest(fsc_svc *s, const char *engine, const char *json, size
 
 /* The officer's workflow. Each checks p's right (FSC_EDENIED, and a
  * "refused" entry), the alert (FSC_ENOTFOUND) and the transition
- * (FSC_ESTATE), with the reason in err. */
+ * (FSC_ESTATE), with the reason in err. An officer may act on an alert when
+ * its precinct or its current queue is one of theirs (so desk officers work
+ * escalated alerts). A refusal appends an entry too: the caller commits
+ * after every call, whatever it returned. Text (notes) must be UTF-8
+ * (FSC_EINVAL) and at most 4096 bytes (FSC_ELIMIT). */
 fsc_status fsc_svc_claim(fsc_svc *s, const fsc_principal *p, const char *alert_id, double now,
                          char *err, size_t errcap);
 fsc_status fsc_svc_contact(fsc_svc *s, const fsc_principal *p, const char *alert_id,
@@ -146,8 +150,11 @@ int fsc_svc_tick(fsc_svc *s, double now);
 /* The next time tick has work (for poll timeouts); +inf when none. */
 double fsc_svc_next_deadline(const fsc_svc *s);
 
-/* Reloads roster or tokens (admins; FSC_EDENIED otherwise). A broken file
- * is reported through diag and the old one kept (FSC_EMALFORMED). */
+/* Reloads roster and tokens (admins; FSC_EDENIED otherwise; p NULL is the
+ * daemon itself: SIGHUP, a changed mtime). Each file that loads replaces
+ * the one in use and appends a "reload" entry with its SHA-256; a broken
+ * file is reported through diag, counted, and the old one kept
+ * (FSC_EMALFORMED, or FSC_EIO when unreadable). */
 fsc_status fsc_svc_reload(fsc_svc *s, const fsc_principal *p, fsc_diag *diag, double now);
 
 /* ---- reads: JSON text in *out (malloc'd, NUL-terminated; caller frees) */
@@ -163,8 +170,25 @@ typedef struct fsc_svc_filter {
 typedef int (*fsc_svc_entry_fn)(void *ctx, uint64_t seq, const char *json, size_t len);
 fsc_status fsc_svc_feed(fsc_svc *s, const fsc_principal *p, uint64_t after,
                         const fsc_svc_filter *f, fsc_svc_entry_fn fn, void *ctx);
-/* May p read entries of queue at level (for live pushes)? */
+/* May p read entries of queue at level (for live pushes)? Analysts,
+ * liaisons and admins read every queue; officers the queues named in their
+ * precincts ("*": all). Entries of no queue (reloads) are not for officers. */
 bool fsc_svc_may_read(const fsc_svc *s, const fsc_principal *p, const char *queue);
+/* The one selection both fsc_svc_feed and live pushes use: may p read the
+ * entry the listener was given (kind, queue, level), and does f (NULL: no
+ * filter) select it? Every entry about an alert carries its "queue" (the
+ * alert's queue when the entry was made), "precinct" and "level", so the
+ * answer depends on the entry alone, and a catch-up gives exactly what the
+ * live pushes gave. */
+bool fsc_svc_entry_visible(const fsc_svc *s, const fsc_principal *p, const fsc_svc_filter *f,
+                           const char *kind, const char *queue, int level);
+
+/* The tokens and the roster in use (for the transports' token lookups and
+ * on-duty pushes). Replaced by fsc_svc_reload: use them with the lock held
+ * and copy what you keep (fsc_auth_lookup copies the principal). */
+const fsc_auth *fsc_svc_auth(const fsc_svc *s);
+struct fsc_roster;
+const struct fsc_roster *fsc_svc_roster(const fsc_svc *s);
 
 /* {"alerts":[{alert_id, queue, precinct, level, state, claimed_by, ...}]} */
 fsc_status fsc_svc_list(fsc_svc *s, const fsc_principal *p, const fsc_svc_filter *f,
