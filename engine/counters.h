@@ -163,6 +163,8 @@
     X(FSC_C_DSP_PAYSTOPS, "dispatch.paystops_requested")                     \
     X(FSC_C_DSP_PAYSTOPS_EXPIRED, "dispatch.paystops_expired")               \
     X(FSC_C_DSP_RELOAD_FAILURES, "dispatch.reload_failures")                 \
+    X(FSC_C_DSP_PAYSTOP_LATE, "dispatch.paystop_late_updates")               \
+    X(FSC_C_DSP_REPLAY_SKIPPED, "dispatch.replay_skipped_entries")           \
     /* dispatch: transports and the engine spool */                          \
     X(FSC_C_SPOOL_SENT, "spool.sent")                                        \
     X(FSC_C_SPOOL_RESENT, "spool.resent")                                    \
