@@ -417,6 +417,8 @@ static int cb_start_map(void *ctx)
         c->obj_col = tok_col(c);
         return done(c);
     }
+    if (c->depth == 2) /* a second value: only a reused handle lets it come */
+        return fail(c, FSC_EMALFORMED, tok_col(c), "text after the object");
     if (c->in_perms)
         return perm_not_string(c, "an object");
     if (c->key >= 0)
@@ -517,6 +519,68 @@ static void check_disposition(pctx *c)
              "unknown \"disposition\" \"%.30s\" (confirmed_safe, confirmed_fraud, false_alarm)", d);
 }
 
+/* The checks after the object has closed: required keys, a disposition's
+ * keys. Sets c->st on a problem. */
+static void check_object(pctx *c, size_t len)
+{
+    if (c->depth != 2)
+        fail(c, FSC_EMALFORMED, len ? 1 : 0, "line is not a JSON object");
+    else if (!(c->seen & (1u << 0)))
+        fail(c, FSC_EMALFORMED, c->obj_col, "missing \"ts\"");
+    else if (!c->rec->subscriber)
+        fail(c, FSC_EMALFORMED, c->obj_col, "missing \"subscriber\"");
+    else if (strcmp(c->rec->event, "disposition") == 0)
+        check_disposition(c);
+}
+
+/* Appends the event kind as a value, so a rule can ask for installs only
+ * (event_names are static: the value may point at them). */
+static bool add_event_value(pctx *c)
+{
+    return add_value(c, FSC_F_APP_EVENT, c->rec->event, strlen(c->rec->event));
+}
+
+/* The fast path of the reader: one yajl handle for every line instead of
+ * one allocated and freed per line (yajl_alloc/free were ~8 % of a replay
+ * in malloc and free). yajl_allow_multiple_values lets the handle parse
+ * one object after another; a line is good only when its one object
+ * closed within it, and anything else (an error, a line cut short, a
+ * second value) drops the handle and returns false without a message: the
+ * caller parses the line again with fsc_event_parse_ex, which reports it
+ * exactly as before. c is the context the handle was made with. */
+static bool parse_reused(pctx *c, yajl_handle *hp, const char *buf, size_t len,
+                         fsc_record *rec, fsc_event_meta *meta, char *store, size_t storecap)
+{
+    yajl_handle h = *hp;
+    if (!h) {
+        h = yajl_alloc(&callbacks, NULL, c);
+        if (!h)
+            return false;
+        yajl_config(h, yajl_allow_multiple_values, 1);
+        *hp = h;
+    }
+    *c = (pctx){.h = h, .buf = buf, .len = len, .rec = rec, .meta = meta, .store = store,
+                .storecap = storecap, .key = -1, .st = FSC_OK};
+    memset(rec, 0, sizeof *rec);
+    rec->source = FSC_SRC_APP;
+    rec->event = event_names[0];
+    memset(meta, 0, sizeof *meta);
+    yajl_status ys = yajl_parse(h, (const unsigned char *)buf, len);
+    if (ys == yajl_status_ok && c->st == FSC_OK)
+        check_object(c, len);
+    /* after the '}' only blanks: yajl holds a token still being read (a
+     * trailing number) without telling us, and it would start the next line */
+    for (size_t i = c->last_end; ys == yajl_status_ok && c->st == FSC_OK && i < len; i++)
+        if (buf[i] != ' ' && buf[i] != '\t')
+            c->st = FSC_EMALFORMED;
+    if (ys != yajl_status_ok || c->st != FSC_OK || !add_event_value(c)) {
+        yajl_free(h);
+        *hp = NULL;
+        return false;
+    }
+    return true;
+}
+
 fsc_status fsc_event_parse_ex(const char *buf, size_t len, fsc_record *rec,
                               fsc_event_meta *meta, char *store, size_t storecap,
                               char *err, size_t errcap, unsigned long *errcol)
@@ -564,15 +628,7 @@ fsc_status fsc_event_parse_ex(const char *buf, size_t len, fsc_record *rec,
         size_t off = yajl_get_bytes_consumed(c.h);
         c.col = c.completing ? (unsigned long)len + 1 : (unsigned long)(off ? off : 1);
     } else if (ys == yajl_status_ok && c.st == FSC_OK) {
-        if (c.depth != 2) {
-            fail(&c, FSC_EMALFORMED, len ? 1 : 0, "line is not a JSON object");
-        } else if (!(c.seen & (1u << 0))) {
-            fail(&c, FSC_EMALFORMED, c.obj_col, "missing \"ts\"");
-        } else if (!rec->subscriber) {
-            fail(&c, FSC_EMALFORMED, c.obj_col, "missing \"subscriber\"");
-        } else if (strcmp(rec->event, "disposition") == 0) {
-            check_disposition(&c);
-        }
+        check_object(&c, len);
     }
     yajl_free(c.h);
 
@@ -583,9 +639,7 @@ fsc_status fsc_event_parse_ex(const char *buf, size_t len, fsc_record *rec,
         rec->source = FSC_SRC_APP;
         return c.st;
     }
-    /* the event kind is a value too, so a rule can ask for installs only
-     * (event_names are static: the value may point at them) */
-    if (!add_value(&c, FSC_F_APP_EVENT, rec->event, strlen(rec->event))) {
+    if (!add_event_value(&c)) {
         snprintf(err, errcap, "more than %d values", FSC_RECORD_MAX_VALUES);
         if (errcol)
             *errcol = 1;
@@ -632,6 +686,8 @@ struct fsc_event_reader {
     FILE *dead;          /* dead-letter file, or NULL */
     void *zctx, *zsock;  /* zmq: a PULL socket instead of f */
     fsc_time high;       /* latest event time accepted; 0: none yet */
+    pctx pc;             /* the context yh was made with (parse_reused) */
+    yajl_handle yh;      /* reused from line to line; NULL after an error */
     bool nowait;         /* fsc_events_next_line(wait false): the end of a
                           * followed file ends this call, not the feed */
     bool partial;        /* r->line holds the start of a line whose end has
@@ -746,6 +802,8 @@ void fsc_events_close(fsc_event_reader *r)
         zmq_close(r->zsock);
     if (r->zctx)
         zmq_ctx_term(r->zctx);
+    if (r->yh)
+        yajl_free(r->yh);
     free(r->path);
     free(r->open_path);
     free(r->rbuf);
@@ -1018,8 +1076,10 @@ fsc_status fsc_events_next(fsc_event_reader *r, fsc_record *rec)
 
         char msg[256];
         unsigned long col = 0;
-        st = fsc_event_parse_ex(p, n, rec, &r->meta, r->store, STORE_SIZE, msg, sizeof msg,
-                                &col);
+        st = parse_reused(&r->pc, &r->yh, p, n, rec, &r->meta, r->store, STORE_SIZE)
+                 ? FSC_OK
+                 : fsc_event_parse_ex(p, n, rec, &r->meta, r->store, STORE_SIZE, msg,
+                                      sizeof msg, &col);
         if (st == FSC_ENOMEM) {
             fsc_diagf(r->diag, FSC_SEV_ERROR, r->path, r->lineno, 0, "out of memory");
             return FSC_ENOMEM;

@@ -348,6 +348,84 @@ static void test_reader(void)
           "missing file reported");
 }
 
+/* The reader parses with one yajl handle for every line (a fast path) and
+ * falls back to fsc_event_parse_ex for anything that is not one good
+ * object: lines that could leave the reused handle in a state of its own
+ * (cut short, a trailing number yajl holds back, two values, an error)
+ * must come out exactly as fsc_event_parse_ex says, and must not disturb
+ * the line after them. */
+static void test_reader_reuse(void)
+{
+    static const char *const lines[] = {
+        "{\"ts\":1,\"subscriber\":\"A1\",\"package\":\"p\"}",
+        "{\"ts\":1,\"subscriber\":\"A2\"} 12",               /* a number held back */
+        "{\"ts\":1,\"subscriber\":\"A3\"}",
+        "{\"ts\":1,\"subscriber\":\"A4\"",                   /* cut short */
+        "{\"ts\":1,\"subscriber\":\"A5\"}",
+        "{\"ts\":1,\"subscriber\":\"A6\"}{\"ts\":1,\"subscriber\":\"X\"}", /* two */
+        "{\"ts\":1,\"subscriber\":\"A7\",\"label\":\"abc",     /* inside a string */
+        "{\"ts\":1,\"subscriber\":\"A8\"}   ",                /* blanks after: good */
+        "[1,2]",
+        "{\"ts\":1,\"subscriber\":\"A9\",\"event\":\"update\"}",
+        "{\"ts\":1,\"subscriber\":\"A10\",\"x\":{\"y\":[1,{\"z\":null}]}}",
+        "{\"ts\":1,\"subscriber\":\"A11\",\"event\":\"disposition\"}", /* keys missing */
+        "{\"ts\":1,\"subscriber\":\"A12\"}",
+    };
+    const size_t n = sizeof lines / sizeof lines[0];
+    char path[] = "/tmp/test_events_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "wb");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s\n", lines[i]);
+    fclose(f);
+    static char rstore[2 * FSC_EVENTS_LINE_MAX + 64];
+    unit_diags s = {0};
+    fsc_diag diag = {.fn = unit_diag_capture, .ctx = &s};
+    fsc_event_reader *r = fsc_events_open(path, &diag, NULL);
+    CHECK(r != NULL, "open");
+    if (!r)
+        return;
+    size_t bad = 0, next_bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        fsc_record want, got;
+        char err[256];
+        unsigned long col = 0;
+        fsc_status st = fsc_event_parse_ex(lines[i], strlen(lines[i]), &want, NULL, rstore,
+                                           sizeof rstore, err, sizeof err, &col);
+        if (st != FSC_OK) {
+            bad++;
+            continue; /* the reader reports it, checked below, and goes on */
+        }
+        char sub[64];
+        snprintf(sub, sizeof sub, "%s", want.subscriber);
+        size_t nv = want.nvalues;
+        st = fsc_events_next(r, &got);
+        CHECK(st == FSC_OK && got.line == i + 1 && strcmp(got.subscriber, sub) == 0 &&
+                  got.nvalues == nv,
+              "line %zu: %s as fsc_event_parse_ex (got line %lu, %s)", i + 1, sub,
+              st == FSC_OK ? (unsigned long)got.line : 0UL, st == FSC_OK ? got.subscriber : "-");
+        /* the bad lines before it were reported where parse_ex says */
+        for (; next_bad < (size_t)s.n; next_bad++)
+            CHECK(s.line[next_bad] < i + 1, "bad line %lu reported in order", s.line[next_bad]);
+    }
+    fsc_record rec;
+    CHECK(fsc_events_next(r, &rec) == FSC_EOF, "EOF");
+    fsc_events_close(r);
+    CHECK((size_t)s.errors == bad, "every bad line reported once (%d of %zu)", s.errors, bad);
+    /* and with the message and column fsc_event_parse_ex gives */
+    for (int k = 0; k < s.n; k++) {
+        const char *l = lines[s.line[k] - 1];
+        fsc_record want;
+        char err[256];
+        unsigned long col = 0;
+        fsc_event_parse_ex(l, strlen(l), &want, NULL, rstore, sizeof rstore, err, sizeof err,
+                           &col);
+        CHECK(s.col[k] == col && strstr(s.msg[k], err) != NULL,
+              "line %lu: %lu:%s, as parse_ex %lu:%s", s.line[k], s.col[k], s.msg[k], col, err);
+    }
+    unlink(path);
+}
+
 int main(void)
 {
     test_good();
@@ -355,5 +433,6 @@ int main(void)
     test_bad();
     test_sizes();
     test_reader();
+    test_reader_reuse();
     return unit_done();
 }
