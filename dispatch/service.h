@@ -13,26 +13,32 @@
  * mutex, and calls the listener with it held.
  *
  * Entries (JSON objects, one per store line; "ts" is RFC 3339 UTC with
- * microseconds, the time dispatch recorded it; "who" the principal's name):
+ * microseconds, the time dispatch recorded it; "who" the principal's name;
+ * amounts are decimal numbers with two decimals). Every entry about an
+ * alert also carries the alert's "precinct", "queue" (where the alert was
+ * when the entry was made) and "level", written below as REF, so who may
+ * read an entry depends on the entry alone (fsc_svc_entry_visible):
  *   {"kind":"alert","ts","alert_id","precinct","queue","level","fallback":bool,
- *    "engine","alert":{...the engine's alert object, verbatim...}}
- *   {"kind":"claim","ts","who","alert_id"}
- *   {"kind":"contact","ts","who","alert_id","channel":"phone"|"visit","note"}
- *   {"kind":"outcome","ts","who","alert_id","outcome":"dissuaded"|"money_sent"|
+ *    "engine","alert":{...the engine's alert object, its content verbatim...}}
+ *   {"kind":"claim","ts","who",REF}
+ *   {"kind":"contact","ts","who",REF,"channel":"phone"|"visit","note"}
+ *   {"kind":"outcome","ts","who",REF,"outcome":"dissuaded"|"money_sent"|
  *    "false_alarm"|"unreachable","amount":N,"note"}
- *   {"kind":"close","ts","who","alert_id","note"}
- *   {"kind":"escalate","ts","alert_id","from":Q,"queue":DESK,"reason"}
- *   {"kind":"paystop","ts","who","paystop_id","alert_id","precinct","bank",
- *    "account","amount","reason"}
- *   {"kind":"paystop_status","ts","paystop_id","state":"sent"|"acknowledged"|
- *    "stopped"|"rejected"|"expired","bank_ref","detail"}
- *   {"kind":"refused","ts","who","role","action","alert_id","reason"}
+ *   {"kind":"close","ts","who",REF,"note"}
+ *   {"kind":"escalate","ts","alert_id","precinct","from":Q,"queue":DESK,"level","reason"}
+ *   {"kind":"paystop","ts","who","paystop_id",REF,"bank","account","amount","reason"}
+ *   {"kind":"paystop_status","ts","paystop_id",REF,"bank","state":"sent"|
+ *    "acknowledged"|"stopped"|"rejected"|"expired","bank_ref","detail"}
+ *   {"kind":"refused","ts","who","role","action","alert_id",[REF when the
+ *    alert exists],"reason"}
  *   {"kind":"reload","ts","who","what":"roster"|"tokens","digest"}
  *
  * Workflow of an alert: queued -> claimed -> contacted -> outcome -> closed.
- * "unreachable" may follow claimed directly; close needs an outcome. An
- * alert still queued after escalate_after[level] seconds moves to the desk's
- * queue (one escalation per alert) and the escalation is pushed. */
+ * "unreachable" may follow claimed directly; contact may repeat; close needs
+ * an outcome. An alert still queued after escalate_after[level] seconds
+ * moves to the desk's queue (one escalation per alert; an alert routed to
+ * the desk in the first place has nowhere further to go) and the escalation
+ * is pushed. docs/dispatch.md is the reference for admins. */
 #ifndef FSC_SERVICE_H
 #define FSC_SERVICE_H
 
