@@ -72,12 +72,12 @@ typedef int (*fsc_store_fn)(void *ctx, uint64_t seq, const char *json, size_t le
 fsc_status fsc_store_scan(fsc_store *s, uint64_t after, fsc_store_fn fn, void *ctx);
 
 /* Redis only (a no-op for the journal): mirror the queue of precinct:
- * alert `alert_id` queued, claimed by `officer`, or closed. seq is the
- * number of the entry that stored the alert (its "kind":"alert" entry), the
- * same in all three calls: it names the alert's entry "<seq>-1" in the
- * stream <prefix>:q:<precinct>. A requeue (QUEUED again) puts it back on
- * the consumer "dispatch". Failures are counted (store_mirror_errors) and
- * returned, never fatal: the log is the truth.
+ * alert `alert_id` queued, claimed by `officer`, or closed. The alert is
+ * found by its id (seq, the entry that caused the step, is recorded with
+ * it); QUEUED in another precinct's queue (an escalation) moves it there,
+ * QUEUED again in the same one (a requeue) puts it back on the consumer
+ * "dispatch". Failures are counted (dispatch.store_mirror_errors) and
+ * returned (FSC_EREDIS, FSC_ENOTFOUND), never fatal: the log is the truth.
  * The Redis backend writes to sockets: the process must ignore SIGPIPE. */
 typedef enum { FSC_QMIRROR_QUEUED, FSC_QMIRROR_CLAIMED, FSC_QMIRROR_CLOSED } fsc_qmirror;
 fsc_status fsc_store_mirror(fsc_store *s, const char *precinct, const char *alert_id,

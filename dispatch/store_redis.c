@@ -8,15 +8,19 @@
  *                         that refusal for an entry already there with the
  *                         same bytes is taken as success.
  *   <prefix>:q:<precinct> the queue mirror: one entry per alert queued in
- *                         the precinct, id "<seq>-1" (seq of the alert's
- *                         entry), fields alert_id, seq; consumer group
- *                         "duty". Read it with XPENDING <key> duty: an alert
- *                         pending on consumer "dispatch" is queued, on an
- *                         officer's name claimed; a closed alert is acked
- *                         and deleted. The mirror is for people and tools
- *                         watching Redis; the log is the truth, so a mirror
- *                         failure is counted (dispatch.store_mirror_errors),
- *                         never fatal.
+ *                         the precinct (or queue), fields alert_id, seq;
+ *                         consumer group "duty". Read it with XPENDING <key>
+ *                         duty: an alert pending on consumer "dispatch" is
+ *                         queued, on an officer's name claimed; a closed
+ *                         alert is acked and deleted, an escalated one moves
+ *                         to the desk's queue.
+ *   <prefix>:qidx         hash alert_id -> "<entry id> <queue key>": where
+ *                         each open alert's queue entry is, so a claim or a
+ *                         close finds it whatever entry the caller numbers.
+ *                         The mirror is for people and tools watching Redis;
+ *                         the log is the truth, so a mirror failure is
+ *                         counted (dispatch.store_mirror_errors), never
+ *                         fatal. Each step is one Lua script (MIRROR_LUA).
  *
  * A commit sends MULTI, one XADD per entry, EXEC, pipelined: one round
  * trip, and all or nothing if the connection drops before EXEC reaches the
@@ -42,7 +46,6 @@
 #include "store_int.h"
 
 #define PAGE 1000        /* entries per XRANGE of a scan */
-#define DELIVER_ROUNDS 1000 /* XREADGROUP pages while looking for one entry */
 
 typedef struct rstore {
     fsc_store base; /* first: the store.c head */
@@ -405,159 +408,88 @@ fail:
 
 /* ---- the queue mirror ---- */
 
-/* Runs the n commands already appended to c and frees their replies;
- * each reply that is an error not containing ok_err (NULL: none) is a
- * failure, reported in err. 1 ok, 0 refused, -1 connection lost. */
-static int replies(redisContext *c, int n, const char *const *ok_err, char *err, size_t errcap)
-{
-    int rc = 1;
-    for (int i = 0; i < n; i++) {
-        redisReply *rep;
-        if (redisGetReply(c, (void **)&rep) != REDIS_OK) {
-            snprintf(err, errcap, "%s", c->errstr);
-            return -1;
-        }
-        if (rep->type == REDIS_REPLY_ERROR && !(ok_err[i] && strstr(rep->str, ok_err[i]))) {
-            if (rc == 1)
-                snprintf(err, errcap, "%s", rep->str);
-            rc = 0;
-        }
-        freeReplyObject(rep);
-    }
-    return rc;
-}
-
-/* Delivers the group's undelivered entries to consumer "dispatch" until
- * entry seq has been delivered (or there are no more): XCLAIM and XACK act
- * only on pending entries, and XREADGROUP delivers only in order. */
-static int deliver_upto(rstore *r, const char *qkey, uint64_t seq, char *err, size_t errcap)
-{
-    for (int round = 0; round < DELIVER_ROUNDS; round++) {
-        redisReply *rep = redisCommand(r->c, "XREADGROUP GROUP duty dispatch COUNT %d STREAMS %s >",
-                                       PAGE, qkey);
-        if (!rep) {
-            snprintf(err, errcap, "%s", r->c->errstr);
-            return -1;
-        }
-        uint64_t top = 0;
-        int n = 0;
-        if (rep->type == REDIS_REPLY_ERROR) {
-            snprintf(err, errcap, "%s", rep->str);
-            freeReplyObject(rep);
-            return 0;
-        }
-        /* [[key, [[id, fields], ...]]] or nil when nothing is new */
-        if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 1 &&
-            rep->element[0]->type == REDIS_REPLY_ARRAY && rep->element[0]->elements == 2) {
-            redisReply *ents = rep->element[0]->element[1];
-            n = ents->type == REDIS_REPLY_ARRAY ? (int)ents->elements : 0;
-            if (n > 0) {
-                redisReply *last = ents->element[n - 1];
-                if (last->type == REDIS_REPLY_ARRAY && last->elements >= 1 &&
-                    last->element[0]->type == REDIS_REPLY_STRING)
-                    top = id_seq(last->element[0]->str, last->element[0]->len);
-            }
-        }
-        freeReplyObject(rep);
-        if (n == 0 || top >= seq)
-            return 1;
-    }
-    return 1;
-}
-
-/* How many ids an XCLAIM ... JUSTID reply holds; -1 lost, -2 an error. */
-static long long claim(rstore *r, const char *qkey, const char *who, uint64_t seq, char *err,
-                       size_t errcap)
-{
-    redisReply *rep = redisCommand(r->c, "XCLAIM %s duty %s 0 %" PRIu64 "-1 JUSTID", qkey, who,
-                                   seq);
-    if (!rep) {
-        snprintf(err, errcap, "%s", r->c->errstr);
-        return -1;
-    }
-    long long n = -2;
-    if (rep->type == REDIS_REPLY_ARRAY)
-        n = (long long)rep->elements;
-    else
-        snprintf(err, errcap, "XCLAIM: %s", rep->type == REDIS_REPLY_ERROR ? rep->str : "?");
-    freeReplyObject(rep);
-    return n;
-}
-
-static long long ack(rstore *r, const char *qkey, uint64_t seq, char *err, size_t errcap)
-{
-    redisReply *rep = redisCommand(r->c, "XACK %s duty %" PRIu64 "-1", qkey, seq);
-    if (!rep) {
-        snprintf(err, errcap, "%s", r->c->errstr);
-        return -1;
-    }
-    long long n = -2;
-    if (rep->type == REDIS_REPLY_INTEGER)
-        n = rep->integer;
-    else
-        snprintf(err, errcap, "XACK: %s", rep->type == REDIS_REPLY_ERROR ? rep->str : "?");
-    freeReplyObject(rep);
-    return n;
-}
+/* One script per mirror step, so each is atomic and one round trip.
+ * KEYS[1] the index hash <prefix>:qidx (alert_id -> "<stream id> <queue
+ * stream key>": where the alert's queue entry is, whatever entry seq the
+ * caller passes), KEYS[2] the queue stream named by the call. ARGV: step,
+ * alert_id, seq, officer. An entry is delivered to consumer "dispatch" in
+ * the same script that adds it (XREADGROUP delivers in order and XCLAIM
+ * needs a pending entry), so every queued alert is pending from the start:
+ * on "dispatch" while queued, moved by XCLAIM to the officer's name when
+ * claimed (and back on a requeue), acked and deleted when closed. An alert
+ * queued in another queue (an escalation to the desk) leaves the old one.
+ * The old queue's key comes from the hash, not from KEYS: one Redis server,
+ * not a cluster. Returns 1 done, 0 the alert is in no queue. */
+static const char MIRROR_LUA[] =
+    "local step, alert = ARGV[1], ARGV[2]\n"
+    "local old = redis.call('HGET', KEYS[1], alert)\n"
+    "local oid, oq\n"
+    "if old then\n"
+    "  local sp = string.find(old, ' ', 1, true)\n"
+    "  oid, oq = string.sub(old, 1, sp - 1), string.sub(old, sp + 1)\n"
+    "end\n"
+    "if step == 'queued' then\n"
+    "  if old and oq == KEYS[2] then\n"
+    "    redis.call('XCLAIM', oq, 'duty', 'dispatch', 0, oid, 'JUSTID')\n"
+    "    return 1\n"
+    "  end\n"
+    "  if old then\n"
+    "    redis.call('XACK', oq, 'duty', oid)\n"
+    "    redis.call('XDEL', oq, oid)\n"
+    "  end\n"
+    "  redis.pcall('XGROUP', 'CREATE', KEYS[2], 'duty', '0', 'MKSTREAM')\n"
+    "  local id = redis.call('XADD', KEYS[2], '*', 'alert_id', alert, 'seq', ARGV[3])\n"
+    "  redis.call('HSET', KEYS[1], alert, id .. ' ' .. KEYS[2])\n"
+    "  redis.call('XREADGROUP', 'GROUP', 'duty', 'dispatch', 'COUNT', 1000,\n"
+    "             'STREAMS', KEYS[2], '>')\n"
+    "  return 1\n"
+    "end\n"
+    "if not old then return 0 end\n"
+    "if step == 'claimed' then\n"
+    "  local r = redis.call('XCLAIM', oq, 'duty', ARGV[4], 0, oid, 'JUSTID')\n"
+    "  if #r == 0 then return 0 end\n"
+    "  return 1\n"
+    "end\n"
+    "redis.call('XACK', oq, 'duty', oid)\n"
+    "redis.call('XDEL', oq, oid)\n"
+    "redis.call('HDEL', KEYS[1], alert)\n"
+    "return 1\n";
 
 static fsc_status redis_mirror(fsc_store *s, const char *precinct, const char *alert_id,
                                uint64_t seq, fsc_qmirror what, const char *officer)
 {
     rstore *r = (rstore *)s;
-    char err[512] = "", qkey[512];
+    static const char *const steps[] = {"queued", "claimed", "closed"};
+    char err[512] = "", qkey[512], idx[160], seqs[24];
     snprintf(qkey, sizeof qkey, "%s:q:%s", r->prefix, precinct);
+    snprintf(idx, sizeof idx, "%s:qidx", r->prefix);
+    snprintf(seqs, sizeof seqs, "%" PRIu64, seq);
+    const char *step = (unsigned)what < 3 ? steps[what] : "closed";
     fsc_status st = FSC_EREDIS;
-    if (!conn(r, err, sizeof err))
+    redisContext *c = conn(r, err, sizeof err);
+    if (!c)
         goto fail;
-    redisContext *c = r->c;
-    if (what == FSC_QMIRROR_QUEUED) {
-        /* the group (once: BUSYGROUP after), the entry (a requeue finds it
-         * there: "equal or smaller"), delivery to "dispatch" of it and of
-         * anything earlier left undelivered, and back to "dispatch" when it
-         * was claimed before (a requeue) */
-        static const char *const ok[] = {"BUSYGROUP", "equal or smaller", NULL, NULL};
-        redisAppendCommand(c, "XGROUP CREATE %s duty 0 MKSTREAM", qkey);
-        redisAppendCommand(c, "XADD %s %" PRIu64 "-1 alert_id %s seq %" PRIu64, qkey, seq,
-                           alert_id, seq);
-        redisAppendCommand(c, "XREADGROUP GROUP duty dispatch COUNT %d STREAMS %s >", PAGE, qkey);
-        redisAppendCommand(c, "XCLAIM %s duty dispatch 0 %" PRIu64 "-1 JUSTID", qkey, seq);
-        if (replies(c, 4, ok, err, sizeof err) == 1)
-            st = FSC_OK;
-    } else if (what == FSC_QMIRROR_CLAIMED) {
-        long long n = claim(r, qkey, officer, seq, err, sizeof err);
-        if (n == 0) {
-            /* not pending yet (its QUEUED mirror failed): deliver it */
-            if (deliver_upto(r, qkey, seq, err, sizeof err) == 1)
-                n = claim(r, qkey, officer, seq, err, sizeof err);
-            if (n == 0) {
-                snprintf(err, sizeof err, "entry %" PRIu64 "-1 is not in the queue", seq);
-                st = FSC_ENOTFOUND;
-            }
-        }
-        if (n > 0)
-            st = FSC_OK;
+    redisReply *rep = redisCommand(c, "EVAL %s 2 %s %s %s %s %s %s", MIRROR_LUA, idx, qkey,
+                                   step, alert_id, seqs, officer ? officer : "");
+    if (!rep) {
+        snprintf(err, sizeof err, "%s", c->errstr);
+    } else if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 1) {
+        st = FSC_OK;
+    } else if (rep->type == REDIS_REPLY_INTEGER) {
+        snprintf(err, sizeof err, "alert %s is in no queue of the mirror", alert_id);
+        st = FSC_ENOTFOUND;
     } else {
-        long long n = ack(r, qkey, seq, err, sizeof err);
-        if (n == 0 && deliver_upto(r, qkey, seq, err, sizeof err) == 1)
-            n = ack(r, qkey, seq, err, sizeof err); /* so it cannot show up later */
-        if (n >= 0) {
-            redisReply *rep = redisCommand(c, "XDEL %s %" PRIu64 "-1", qkey, seq);
-            if (rep) {
-                st = FSC_OK;
-                freeReplyObject(rep);
-            } else {
-                snprintf(err, sizeof err, "%s", c->errstr);
-            }
-        }
+        snprintf(err, sizeof err, "%s",
+                 rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
     }
+    if (rep)
+        freeReplyObject(rep);
     if (st == FSC_OK)
         return FSC_OK;
 fail:
     s->ctr->v[FSC_C_STORE_MIRROR_ERRORS]++;
-    fprintf(stderr, "dispatch store: mirror of alert %s (%s) in %s: %s\n", alert_id,
-            what == FSC_QMIRROR_QUEUED ? "queued" : what == FSC_QMIRROR_CLAIMED ? "claimed"
-                                                                                : "closed",
-            qkey, err);
+    fprintf(stderr, "dispatch store: mirror of alert %s (%s) in %s: %s\n", alert_id, step, qkey,
+            err);
     return st;
 }
 

@@ -464,22 +464,21 @@ static redisContext *admin(const char *hostport)
     return c;
 }
 
-/* The consumer an entry is pending on ("" when it is not pending). */
-static void pending_on(redisContext *c, const char *key, uint64_t seq, char *who, size_t cap)
+/* How many entries of the queue stream key are pending, and on which
+ * consumer the first is ("" when none). */
+static size_t pending_on(redisContext *c, const char *key, char *who, size_t cap)
 {
     who[0] = '\0';
+    size_t n = 0;
     redisReply *rep = redisCommand(c, "XPENDING %s duty - + 100", key);
-    char id[32];
-    snprintf(id, sizeof id, "%" PRIu64 "-1", seq);
-    if (rep && rep->type == REDIS_REPLY_ARRAY)
-        for (size_t i = 0; i < rep->elements; i++) {
-            redisReply *e = rep->element[i];
-            if (e->type == REDIS_REPLY_ARRAY && e->elements >= 2 &&
-                strcmp(e->element[0]->str, id) == 0)
-                snprintf(who, cap, "%s", e->element[1]->str);
-        }
+    if (rep && rep->type == REDIS_REPLY_ARRAY) {
+        n = rep->elements;
+        if (n && rep->element[0]->type == REDIS_REPLY_ARRAY && rep->element[0]->elements >= 2)
+            snprintf(who, cap, "%s", rep->element[0]->element[1]->str);
+    }
     if (rep)
         freeReplyObject(rep);
+    return n;
 }
 
 static long long integer(redisContext *c, const char *cmd, const char *key)
@@ -569,31 +568,52 @@ static void test_redis(const char *hostport)
     /* the queue mirror */
     rc = fsc_store_mirror(st, "north", "A-1", 2501, FSC_QMIRROR_QUEUED, NULL);
     char who[64];
-    pending_on(adm, qkey, 2501, who, sizeof who);
-    CHECK(rc == FSC_OK && strcmp(who, "dispatch") == 0,
+    size_t np = pending_on(adm, qkey, who, sizeof who);
+    CHECK(rc == FSC_OK && np == 1 && strcmp(who, "dispatch") == 0,
           "queued: pending on \"dispatch\" (%s, \"%s\")", fsc_status_name(rc), who);
     rc = fsc_store_mirror(st, "north", "A-1", 2501, FSC_QMIRROR_CLAIMED, "officer.jones");
-    pending_on(adm, qkey, 2501, who, sizeof who);
-    CHECK(rc == FSC_OK && strcmp(who, "officer.jones") == 0,
+    np = pending_on(adm, qkey, who, sizeof who);
+    CHECK(rc == FSC_OK && np == 1 && strcmp(who, "officer.jones") == 0,
           "claimed: XPENDING shows officer.jones (\"%s\")", who);
     CHECK(fsc_store_mirror(st, "north", "A-1", 2501, FSC_QMIRROR_QUEUED, NULL) == FSC_OK,
           "requeued");
-    pending_on(adm, qkey, 2501, who, sizeof who);
-    CHECK(strcmp(who, "dispatch") == 0, "requeued: back on \"dispatch\" (\"%s\")", who);
+    np = pending_on(adm, qkey, who, sizeof who);
+    CHECK(np == 1 && strcmp(who, "dispatch") == 0, "requeued: back on \"dispatch\" (\"%s\")", who);
     fsc_store_mirror(st, "north", "A-1", 2501, FSC_QMIRROR_CLAIMED, "officer.jones");
     rc = fsc_store_mirror(st, "north", "A-1", 2501, FSC_QMIRROR_CLOSED, NULL);
-    pending_on(adm, qkey, 2501, who, sizeof who);
-    CHECK(rc == FSC_OK && who[0] == '\0', "closed: nothing pending");
+    np = pending_on(adm, qkey, who, sizeof who);
+    CHECK(rc == FSC_OK && np == 0, "closed: nothing pending (%zu)", np);
     CHECK(integer(adm, "XLEN %s", qkey) == 0, "and the queue stream is empty");
-    /* a claim whose queued mirror was never made: added by hand, not
-     * delivered; the claim delivers it first */
-    rep = redisCommand(adm, "XADD %s 2600-1 alert_id A-2 seq 2600", qkey);
+    /* the service numbers each call with the entry that caused it (the
+     * alert's, then the claim's, the escalation's): the alert is found by
+     * its id; an escalation moves it to the desk's queue */
+    char deskkey[128], idxkey[128];
+    snprintf(deskkey, sizeof deskkey, "%s:q:desk", prefix);
+    snprintf(idxkey, sizeof idxkey, "%s:qidx", prefix);
+    CHECK(fsc_store_mirror(st, "north", "A-2", 2600, FSC_QMIRROR_QUEUED, NULL) == FSC_OK &&
+              fsc_store_mirror(st, "desk", "A-2", 2610, FSC_QMIRROR_QUEUED, NULL) == FSC_OK,
+          "A-2 queued in north, then escalated to the desk");
+    CHECK(integer(adm, "XLEN %s", qkey) == 0 && integer(adm, "XLEN %s", deskkey) == 1,
+          "it left north's queue for the desk's");
+    rep = redisCommand(adm, "XPENDING %s duty - + 10 dispatch", deskkey);
+    CHECK(rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 1,
+          "pending on \"dispatch\" in the desk's queue");
     if (rep)
         freeReplyObject(rep);
-    rc = fsc_store_mirror(st, "north", "A-2", 2600, FSC_QMIRROR_CLAIMED, "officer.smith");
-    pending_on(adm, qkey, 2600, who, sizeof who);
-    CHECK(rc == FSC_OK && strcmp(who, "officer.smith") == 0,
-          "claimed before ever delivered: pending on officer.smith (\"%s\")", who);
+    rc = fsc_store_mirror(st, "desk", "A-2", 2620, FSC_QMIRROR_CLAIMED, "officer.smith");
+    rep = redisCommand(adm, "XPENDING %s duty - + 10 officer.smith", deskkey);
+    CHECK(rc == FSC_OK && rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 1,
+          "claimed (numbered by the claim entry): pending on officer.smith");
+    if (rep)
+        freeReplyObject(rep);
+    rc = fsc_store_mirror(st, "desk", "A-2", 2630, FSC_QMIRROR_CLOSED, NULL);
+    rep = redisCommand(adm, "XPENDING %s duty", deskkey);
+    CHECK(rc == FSC_OK && rep && rep->type == REDIS_REPLY_ARRAY && rep->elements >= 1 &&
+              rep->element[0]->type == REDIS_REPLY_INTEGER && rep->element[0]->integer == 0,
+          "closed: nothing pending in the desk's queue");
+    if (rep)
+        freeReplyObject(rep);
+    CHECK(integer(adm, "HLEN %s", idxkey) == 0, "and no open alert left in the index");
     uint64_t merr = c.v[FSC_C_STORE_MIRROR_ERRORS];
     rc = fsc_store_mirror(st, "north", "A-3", 2700, FSC_QMIRROR_CLAIMED, "officer.smith");
     CHECK(rc != FSC_OK && c.v[FSC_C_STORE_MIRROR_ERRORS] == merr + 1,
@@ -647,7 +667,7 @@ static void test_redis(const char *hostport)
 out:
     if (st)
         fsc_store_close(st);
-    rep = redisCommand(adm, "DEL %s %s", logkey, qkey);
+    rep = redisCommand(adm, "DEL %s %s %s:q:desk %s:qidx", logkey, qkey, prefix, prefix);
     if (rep)
         freeReplyObject(rep);
     redisFree(adm);
