@@ -256,6 +256,9 @@ static int make_dir(const char *dir)
         return errno == EEXIST ? 0 : -1;
     char parent[PATH_MAX];
     snprintf(parent, sizeof parent, "%s", dir);
+    size_t n = strlen(parent);
+    while (n > 1 && parent[n - 1] == '/')
+        parent[--n] = '\0'; /* "a/b/" names b, whose parent is a */
     char *slash = strrchr(parent, '/');
     if (!slash)
         snprintf(parent, sizeof parent, ".");

@@ -123,7 +123,9 @@ static void test_journal_basic(void)
     mkpath(dir, sizeof dir, "basic", NULL);
     mkpath(log, sizeof log, "basic", "journal.log");
 
-    fsc_status rc = fsc_store_open_journal(dir, &c, &st, err, sizeof err);
+    char slashed[520];
+    snprintf(slashed, sizeof slashed, "%s/", dir);
+    fsc_status rc = fsc_store_open_journal(slashed, &c, &st, err, sizeof err);
     CHECK(rc == FSC_OK, "open a new journal in a directory that did not exist: %s", err);
     if (rc != FSC_OK)
         return;
