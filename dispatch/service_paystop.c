@@ -246,7 +246,8 @@ static void row_gen(yajl_gen g, ps_row *r, bool *bad)
     yajl_gen_map_close(g);
     svc_gcents(g, "amount_requested", r->requested_cents, bad);
     svc_gcents(g, "amount_stopped", r->stopped_cents, bad);
-    qsort(r->to_stop, r->n, sizeof *r->to_stop, svc_seconds_cmp);
+    if (r->n > 1)
+        qsort(r->to_stop, r->n, sizeof *r->to_stop, svc_seconds_cmp);
     svc_gs(g, "time_alert_to_stop_s", bad);
     yajl_gen_map_open(g);
     svc_gint(g, "count", (long long)r->n, bad);
@@ -307,8 +308,10 @@ fsc_status fsc_svc_paystop_stats(fsc_svc *s, const fsc_principal *p, double from
             row_add(&total, ps) != 0)
             goto done;
     }
-    qsort(prow, np, sizeof *prow, row_cmp);
-    qsort(brow, nb, sizeof *brow, row_cmp);
+    if (np > 1)
+        qsort(prow, np, sizeof *prow, row_cmp);
+    if (nb > 1)
+        qsort(brow, nb, sizeof *brow, row_cmp);
     yajl_gen g = svc_gen_new();
     bool bad = false;
     if (!g)

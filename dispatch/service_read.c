@@ -233,7 +233,8 @@ static void rep_gen(yajl_gen g, rep_row *r, bool *bad)
     svc_gint(g, "routed_to_desk", (long long)r->fallback, bad);
     svc_gint(g, "escalations", (long long)r->escalations, bad);
     svc_gint(g, "claimed", (long long)r->claimed, bad);
-    qsort(r->claim, r->n, sizeof *r->claim, svc_seconds_cmp);
+    if (r->n > 1)
+        qsort(r->claim, r->n, sizeof *r->claim, svc_seconds_cmp);
     svc_gs(g, "time_to_claim_s", bad);
     yajl_gen_map_open(g);
     svc_gdur(g, "p50", svc_percentile(r->claim, r->n, 0.5), bad);
@@ -317,7 +318,8 @@ fsc_status fsc_svc_report(fsc_svc *s, const fsc_principal *p, double from, doubl
             }
         }
     }
-    qsort(rows, nrows, sizeof *rows, rep_cmp);
+    if (nrows > 1)
+        qsort(rows, nrows, sizeof *rows, rep_cmp);
     yajl_gen g = svc_gen_new();
     bool bad = false;
     if (!g)
@@ -405,7 +407,8 @@ fsc_status fsc_svc_metrics(fsc_svc *s, char **out)
     for (size_t i = 0; i < s->names.nall; i++)
         if (s->names.all[i]->is_queue)
             queues[nq++] = s->names.all[i];
-    qsort(queues, nq, sizeof *queues, name_cmp);
+    if (nq > 1)
+        qsort(queues, nq, sizeof *queues, name_cmp);
     for (size_t i = 0; i < nq; i++) {
         fputs("fsc_dispatch_queue_depth{queue=\"", f);
         label(f, queues[i]->s);

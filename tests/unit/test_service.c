@@ -102,7 +102,8 @@ static void seen_clear(void)
 
 static const seen *last_seen(void)
 {
-    return ngot ? &got[ngot - 1] : NULL;
+    static seen none = {.json = ""};
+    return ngot ? &got[ngot - 1] : &none;
 }
 
 /* ---- helpers ---- */
