@@ -166,6 +166,9 @@ metrics:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+                fail("fraudscan run did not stop on SIGTERM with /metrics served", log)
+    if p.returncode != 0:
+        fail(f"fraudscan run exited {p.returncode} after SIGTERM", log)
 
     # a listen address that is not one stops the run before it starts
     bad = os.path.join(tmp, "bad.yaml")
