@@ -175,6 +175,7 @@
     X(FSC_C_INGEST_COMMIT_FAILURES, "dispatch.ingest_commit_failures")       \
     X(FSC_C_WIRE_BAD, "dispatch.bad_messages")                               \
     X(FSC_C_WIRE_PUSHES, "dispatch.pushes")                                  \
+    X(FSC_C_WIRE_LAGGING, "dispatch.clients_lagging")                        \
     X(FSC_C_BANK_SENT, "dispatch.bank_requests_sent")                        \
     X(FSC_C_BANK_BAD, "dispatch.bank_bad_replies")                           \
     /* dispatch: HTTP API */                                                 \

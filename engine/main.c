@@ -13,10 +13,11 @@ static const struct {
     {"replay", fsc_cmd_replay, "run the engine over capture files and install events"},
     {"extract", fsc_cmd_extract, "print the fields the engine extracts from captures"},
     {"rules", fsc_cmd_rules, "check, test, measure and import detection rules"},
-    {"alerts", fsc_cmd_alerts, "follow or format alerts (alerts tail, alerts format)"},
+    {"alerts", fsc_cmd_alerts, "follow, format and work alerts (tail, format, claim .. report)"},
     {"ctl", fsc_cmd_ctl, "ask a running engine to reload its rules or show its counters"},
     {"model", fsc_cmd_model, "check a scoring model, or fit one to outcomes (model check|fit)"},
     {"keys", fsc_cmd_keys, "make CURVE key pairs for dispatch and its peers (keys generate)"},
+    {"paystop", fsc_cmd_paystop, "request and follow payment stops (request, status, stats)"},
 };
 
 static void usage(FILE *f)
