@@ -26,6 +26,8 @@ struct fsc_matcher {
     hs_scratch_t *scratch; /* large enough for every field's database */
 
     uint64_t *pat_seen;    /* bit p: pattern p matched in this record */
+    uint64_t *pat_quiet;   /* bit p: pattern p never makes its rule a
+                            * candidate by itself (see quiet_patterns) */
     uint32_t *touched;     /* the patterns marked, to clear them cheaply */
     size_t ntouched, captouched;
 
@@ -58,6 +60,35 @@ const fsc_step_hit *fsc_matcher_steps(const fsc_matcher *m, size_t *n)
     return m->steps;
 }
 
+/* Every app event carries its kind, one of seven words, so a condition
+ * `app.event: [install, update]` matches nearly every record of the feed:
+ * had it made its rule a candidate, each install would evaluate a dozen
+ * rules of the pack whose other conditions had not matched. A pattern of an
+ * app.event condition is therefore quiet (it still counts towards its
+ * condition, but does not make the rule a candidate) when its selection
+ * has a condition on another field. That loses nothing: conditions in a
+ * selection are ANDed and each needs a pattern matched, and a rule can only
+ * hold with one of its selections true (a condition program that holds
+ * with none true is refused at load); so a rule that holds has a true
+ * selection, and that selection either has a condition on another field,
+ * whose pattern made the rule a candidate, or is all app.event conditions,
+ * which are not quiet. */
+static void quiet_patterns(fsc_matcher *m)
+{
+    const fsc_ruleset *rs = m->rs;
+    for (size_t c = 0; c < rs->nconds; c++) {
+        const fsc_cond *cond = &rs->conds[c];
+        if (cond->field != (unsigned)FSC_F_APP_EVENT)
+            continue;
+        const fsc_sel *sl = &rs->sels[cond->sel];
+        bool other = false;
+        for (uint32_t k = sl->first_cond; k < sl->first_cond + sl->ncond; k++)
+            other |= rs->conds[k].field != (unsigned)FSC_F_APP_EVENT;
+        for (uint32_t p = cond->first_pat; other && p < cond->first_pat + cond->npat; p++)
+            m->pat_quiet[p >> 6] |= 1ULL << (p & 63);
+    }
+}
+
 fsc_matcher *fsc_matcher_new(const fsc_ruleset *rs)
 {
     fsc_matcher *m = calloc(1, sizeof *m);
@@ -76,6 +107,10 @@ fsc_matcher *fsc_matcher_new(const fsc_ruleset *rs)
     m->cands = calloc(nr, sizeof *m->cands);
     m->capsteps = rs->nsteps + 1;
     m->steps = calloc(m->capsteps, sizeof *m->steps);
+    m->pat_quiet = calloc(words(np), sizeof *m->pat_quiet);
+    if (!m->pat_quiet)
+        goto fail;
+    quiet_patterns(m);
     if (!m->pat_seen || !m->touched || !m->cond_hits || !m->cond_first || !m->rule_seen ||
         !m->cands || !m->steps)
         goto fail;
@@ -94,6 +129,7 @@ void fsc_matcher_free(fsc_matcher *m)
         return;
     hs_free_scratch(m->scratch);
     free(m->pat_seen);
+    free(m->pat_quiet);
     free(m->touched);
     free(m->cond_hits);
     free(m->cond_first);
@@ -114,6 +150,8 @@ static void mark(fsc_matcher *m, uint32_t id)
     m->touched[m->ntouched++] = id;
     if (m->cond_hits[p->cond]++ == 0)
         m->cond_first[p->cond] = m->cur_value;
+    if (m->pat_quiet[id >> 6] & bit)
+        return;
     uint64_t rbit = 1ULL << (p->rule & 63);
     if (!(m->rule_seen[p->rule >> 6] & rbit)) {
         m->rule_seen[p->rule >> 6] |= rbit;
@@ -166,6 +204,16 @@ static void sort_cands(uint32_t *a, size_t n)
 {
     if (n < 2)
         return;
+    if (n <= 16) { /* the usual case: insertion sort, no heap to build */
+        for (size_t i = 1; i < n; i++) {
+            uint32_t v = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1] > v; j--)
+                a[j] = a[j - 1];
+            a[j] = v;
+        }
+        return;
+    }
     for (size_t i = n / 2; i-- > 0;)
         sift(a, i, n);
     for (size_t end = n - 1; end > 0; end--) {
