@@ -231,9 +231,11 @@ static void print_entry_line(FILE *f, const char *kind, yajl_val o)
         for (char *p = st; *p; p++)
             if (*p >= 'a' && *p <= 'z')
                 *p = (char)(*p - 'a' + 'A');
-        fprintf(f, "== PAYSTOP %s %s (bank_ref %s%s%s) (%s)\n", str_at(o, "paystop_id"), st,
-                str_at(o, "bank_ref"), strcmp(str_at(o, "detail"), "-") ? ", " : "",
-                strcmp(str_at(o, "detail"), "-") ? str_at(o, "detail") : "", str_at(o, "ts"));
+        const char *ref = str_at(o, "bank_ref"), *det = str_at(o, "detail");
+        bool has_ref = ref[0] && strcmp(ref, "-") != 0, has_det = det[0] && strcmp(det, "-") != 0;
+        fprintf(f, "== PAYSTOP %s %s%s%s%s%s (%s)\n", str_at(o, "paystop_id"), st,
+                has_ref ? ", bank_ref " : "", has_ref ? ref : "", has_det ? ": " : "",
+                has_det ? det : "", str_at(o, "ts"));
     } else if (strcmp(kind, "refused") == 0)
         fprintf(f, "== REFUSED %s %s on %s: %s (%s)\n", str_at(o, "who"), str_at(o, "action"),
                 id, str_at(o, "reason"), str_at(o, "ts"));

@@ -127,7 +127,7 @@ gen_alerts() {
   local dir=$1 first=$2 count=$3; shift 3
   mkdir -p "$dir"
   python3 - "$SAMPLE/events.jsonl" "$dir" "$first" "$count" "$@" <<'EOF'
-import json, sys
+import json, sys, time
 src, out, first, count, precincts = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
 tmpl = next(json.loads(l) for l in open(src) if '"com.gov.safeguard"' in l)
 with open(out + '/events.jsonl', 'w') as ev, open(out + '/identity.csv', 'w') as ids:
@@ -136,9 +136,11 @@ with open(out + '/events.jsonl', 'w') as ev, open(out + '/identity.csv', 'w') as
         e = dict(tmpl)
         e['subscriber'] = 'S%06d' % i
         e['device'] = 'A-%012x' % i
-        e['ts'] = '2026-11-29T10:%02d:%02dZ' % (i // 60 % 60, i % 60)
+        # a second apart, ending now: the alerts' times are real, so the
+        # reports' "time from alert to ..." figures are too
+        e['ts'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() - (first + count - i)))
         ev.write(json.dumps(e) + '\n')
-        ids.write('10.%d.%d.%d,2026-11-29T00:00:00Z,,S%06d,%s\n'
+        ids.write('10.%d.%d.%d,2020-01-01T00:00:00Z,,S%06d,%s\n'
                   % (60 + i // 65536, i // 256 % 256, i % 256, i, precincts[(i - first) % len(precincts)]))
 EOF
 }

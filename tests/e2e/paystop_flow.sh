@@ -94,5 +94,13 @@ echo "ok: silent bank -> expired, pushed"
 
 as l.bank paystop stats > "$TMP/stats"
 cat "$TMP/stats"
-grep BANK-A "$TMP/stats" >/dev/null && grep P-EAST "$TMP/stats" >/dev/null || fail "stats lack bank or precinct"
+python3 - "$TMP/stats" <<'EOF' || fail "stats lack the time to stop per precinct and bank"
+import json, sys
+s = json.load(open(sys.argv[1]))
+for group, name in (("precincts", "P-EAST"), ("precincts", "P-WEST"), ("banks", "BANK-A")):
+    t = s[group][name]["time_alert_to_stop_s"]
+    assert t["count"] >= 1 and t["p50"] is not None and 0 < t["p50"] < 600, (group, name, t)
+assert s["banks"]["BANK-SILENT"]["by_state"]["expired"] == 1
+assert s["banks"]["BANK-A"]["by_state"]["rejected"] == 1
+EOF
 echo "PASS"
