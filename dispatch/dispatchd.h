@@ -64,6 +64,11 @@ fsc_status fsc_banks_open(fsc_dispatchd *d, const char *const *names,
                           const char *const *endpoints, int nbanks, fsc_part *out, char *err,
                           size_t errcap);
 
+/* Runs the daemon configured by c (dconfig.h) until SIGTERM or SIGINT;
+ * returns the exit status (0, or 1 when it could not start). */
+struct fsc_dconfig;
+int fsc_dispatchd_run(const struct fsc_dconfig *c);
+
 /* Applies curve (server side when as_server) to socket s; a no-op when no
  * keys are configured. Returns 0 or -1 (zmq_errno()). */
 int fsc_curve_apply(void *s, const fsc_curve *curve, bool as_server);

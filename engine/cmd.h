@@ -17,6 +17,7 @@ int fsc_cmd_run(int argc, char **argv);
 int fsc_cmd_ctl(int argc, char **argv);
 int fsc_cmd_model(int argc, char **argv);
 int fsc_cmd_keys(int argc, char **argv);
+int fsc_cmd_dispatch(int argc, char **argv);
 int fsc_cmd_paystop(int argc, char **argv);
 
 /* Parses s as a whole number in [min, max] for option opt into *out.

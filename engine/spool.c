@@ -31,7 +31,7 @@
 #define LINE_MAX_BYTES (FSC_STORE_MAX_ENTRY + 64)
 /* what dispatch wraps around an alert in its entry must fit too */
 #define ALERT_MAX_BYTES (FSC_STORE_MAX_ENTRY - 4096)
-#define RESEND_MAX_MS 16000
+#define RESEND_MAX_MS 4000 /* a store outage at dispatch ends unseen by the engine */
 
 typedef struct flight {
     uint64_t seq;

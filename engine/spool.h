@@ -30,7 +30,7 @@
  * One sender thread owns a ZeroMQ DEALER connected to dispatch. It reads
  * the segments back (the page cache makes this cheap) and keeps up to
  * `window` alerts in flight; an unacknowledged alert is resent after
- * resend_ms, doubling up to 16 s, and at once when the connection comes
+ * resend_ms, doubling up to 4 s, and at once when the connection comes
  * back. ZMQ heartbeats make a cut network look like a disconnect.
  *
  * Threads: fsc_spool_append may be called from one thread (the scorer)
