@@ -163,7 +163,10 @@ double fsc_svc_next_deadline(const fsc_svc *s);
  * (FSC_EMALFORMED, or FSC_EIO when unreadable). */
 fsc_status fsc_svc_reload(fsc_svc *s, const fsc_principal *p, fsc_diag *diag, double now);
 
-/* ---- reads: JSON text in *out (malloc'd, NUL-terminated; caller frees) */
+/* ---- reads: JSON text in *out (malloc'd, NUL-terminated; caller frees).
+ * A read p may not make (an officer showing another precinct's alert, no
+ * role) is FSC_EDENIED and appends a "refused" entry like any refusal (its
+ * ts is the wall clock: reads take no now); commit after reads too. */
 
 typedef struct fsc_svc_filter {
     const char *queue;   /* NULL: every queue p may read */
