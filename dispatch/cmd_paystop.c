@@ -15,7 +15,7 @@ static void usage(FILE *f)
             "usage: fraudscan paystop request --alert ID --bank B --account A --amount N\n"
             "                                 --reason TEXT\n"
             "       fraudscan paystop status PAYSTOP_ID [--json]\n"
-            "       fraudscan paystop stats [--from TIME] [--to TIME]\n"
+            "       fraudscan paystop stats [--from TIME] [--to TIME] [--json]\n"
             "  Each takes --dispatch ENDPOINT and --token-file FILE (or FRAUDSCAN_DISPATCH,\n"
             "  FRAUDSCAN_TOKEN_FILE). request asks the bank to stop a payment and prints its\n"
             "  id (the same id again for the same alert, bank and account); status shows its\n"
@@ -30,6 +30,31 @@ static const char *str_at(yajl_val o, const char *key)
     const char *path[] = {key, NULL};
     yajl_val v = yajl_tree_get(o, path, yajl_t_string);
     return v ? YAJL_GET_STRING(v) : "-";
+}
+
+static double num_at(yajl_val o, const char *key)
+{
+    const char *path[] = {key, NULL};
+    yajl_val v = yajl_tree_get(o, path, yajl_t_number);
+    return v ? YAJL_GET_DOUBLE(v) : 0.0;
+}
+
+/* One row of the stats table: a precinct's or a bank's figures. */
+static void stats_row(const char *kind, const char *name, yajl_val g)
+{
+    const char *pb[] = {"by_state", NULL}, *pt[] = {"time_alert_to_stop_s", NULL};
+    yajl_val b = yajl_tree_get(g, pb, yajl_t_object), t = yajl_tree_get(g, pt, yajl_t_object);
+    char p50[16] = "-", p90[16] = "-", mx[16] = "-";
+    if (t && num_at(t, "count") > 0) {
+        snprintf(p50, sizeof p50, "%.1f", num_at(t, "p50"));
+        snprintf(p90, sizeof p90, "%.1f", num_at(t, "p90"));
+        snprintf(mx, sizeof mx, "%.1f", num_at(t, "max"));
+    }
+    printf("%-8s %-14s %8.0f %7.0f %8.0f %7.0f %8.0f %12.2f %8s %8s %8s\n", kind, name,
+           num_at(g, "requests"), b ? num_at(b, "stopped") : 0, b ? num_at(b, "rejected") : 0,
+           b ? num_at(b, "expired") : 0,
+           b ? num_at(b, "requested") + num_at(b, "sent") + num_at(b, "acknowledged") : 0,
+           num_at(g, "amount_stopped"), p50, p90, mx);
 }
 
 static int request(const fsc_verb_opts *o)
@@ -90,13 +115,32 @@ static int status(const fsc_verb_opts *o)
     yajl_val ps = v ? yajl_tree_get(v, pp, yajl_t_object) : NULL;
     if (!ps)
         ps = v;
-    if (ps && strcmp(str_at(ps, "state"), "-") != 0) {
-        /* one line first: what a liaison on the phone with the bank needs */
-        printf("%s %s, bank %s, ref %s, account %s, alert %s\n", o->pos[0], str_at(ps, "state"),
-               str_at(ps, "bank"), str_at(ps, "bank_ref"), str_at(ps, "account"),
-               str_at(ps, "alert_id"));
+    if (!ps || strcmp(str_at(ps, "state"), "-") == 0) {
+        fsc_verb_print_json(body, o->json);
+    } else {
+        /* one line first: what a liaison on the phone with the bank needs;
+         * then each step with its time */
+        const char *ref = str_at(ps, "bank_ref");
+        printf("%s %s, bank %s, ref %s, account %s, amount %.2f, alert %s\n", o->pos[0],
+               str_at(ps, "state"), str_at(ps, "bank"), ref[0] ? ref : "-",
+               str_at(ps, "account"), num_at(ps, "amount"), str_at(ps, "alert_id"));
+        const char *ph[] = {"history", NULL};
+        yajl_val h = yajl_tree_get(v, ph, yajl_t_array);
+        for (size_t i = 0; h && i < h->u.array.len; i++) {
+            yajl_val x = h->u.array.values[i];
+            bool req = strcmp(str_at(x, "kind"), "paystop") == 0;
+            const char *xr = str_at(x, "bank_ref"), *xd = str_at(x, "detail");
+            bool has_d = !req && xd[0] && strcmp(xd, "-") != 0;
+            printf("  %s  %-12s %s%s%s%s\n", str_at(x, "ts"),
+                   req ? "requested" : str_at(x, "state"), req ? "by " : "",
+                   req ? str_at(x, "who") : (xr[0] && strcmp(xr, "-") ? xr : ""),
+                   has_d ? "  " : "", has_d ? xd : "");
+        }
+        const char *pt[] = {"time_to_stop_s", NULL};
+        yajl_val t = yajl_tree_get(ps, pt, yajl_t_number);
+        if (t)
+            printf("  %.1f s from the alert to the stop\n", YAJL_GET_DOUBLE(t));
     }
-    fsc_verb_print_json(body, o->json);
     yajl_tree_free(v);
     free(body);
     return 0;
@@ -110,7 +154,29 @@ static int stats(const fsc_verb_opts *o)
     int r = fsc_verb_call("fraudscan paystop stats", o, "paystop_stats", args, &body);
     if (r != 0)
         return r;
-    fsc_verb_print_json(body, o->json);
+    char e[128];
+    yajl_val v = o->json ? NULL : yajl_tree_parse(body, e, sizeof e);
+    if (!v) {
+        fsc_verb_print_json(body, o->json);
+        free(body);
+        return 0;
+    }
+    printf("payment stops from %s to %s; time from the alert to the stop in seconds\n",
+           str_at(v, "from"), strcmp(str_at(v, "to"), "-") ? str_at(v, "to") : "now");
+    printf("%-8s %-14s %8s %7s %8s %7s %8s %12s %8s %8s %8s\n", "", "", "requests", "stopped",
+           "rejected", "expired", "pending", "amount", "p50", "p90", "max");
+    static const char *const groups[][2] = {{"precincts", "precinct"}, {"banks", "bank"}};
+    for (int k = 0; k < 2; k++) {
+        const char *pg[] = {groups[k][0], NULL};
+        yajl_val g = yajl_tree_get(v, pg, yajl_t_object);
+        for (size_t i = 0; g && i < g->u.object.len; i++)
+            stats_row(groups[k][1], g->u.object.keys[i], g->u.object.values[i]);
+    }
+    const char *pt[] = {"total", NULL};
+    yajl_val t = yajl_tree_get(v, pt, yajl_t_object);
+    if (t)
+        stats_row("total", "", t);
+    yajl_tree_free(v);
     free(body);
     return 0;
 }

@@ -88,12 +88,13 @@ PX=$(cut -d' ' -f1 "$TMP/req4")
 wait_for "$TMP/liaison.out" "^== PAYSTOP $PX EXPIRED" 20 || \
   { cat "$TMP/liaison.out" "$TMP/liaison.out.err" >&2; fail "no expiry pushed"; }
 grep -E "^== PAYSTOP $PX (SENT|EXPIRED)" "$TMP/liaison.out"
-as l.bank paystop status "$PX" | head -1 | grep "^$PX expired" >/dev/null || fail "status not expired"
+as l.bank paystop status "$PX" > "$TMP/status"
+head -1 "$TMP/status" | grep "^$PX expired" >/dev/null || fail "status not expired"
 grep "\"paystop_id\":\"$PX\"" "$TMP/bank_s.log" >/dev/null || fail "the silent bank never got it"
 echo "ok: silent bank -> expired, pushed"
 
-as l.bank paystop stats > "$TMP/stats"
-cat "$TMP/stats"
+as l.bank paystop stats
+as l.bank paystop stats --json > "$TMP/stats"
 python3 - "$TMP/stats" <<'EOF' || fail "stats lack the time to stop per precinct and bank"
 import json, sys
 s = json.load(open(sys.argv[1]))
