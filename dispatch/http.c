@@ -321,6 +321,19 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
 }
 
+/* libmicrohttpd's own messages (a client gone mid-answer, a refused
+ * connection), on stderr under our name like every other line. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    fprintf(stderr, "fraudscan dispatch: http: %s\n", msg);
+}
+
 fsc_status fsc_http_start(fsc_dispatchd *d, const char *listen, fsc_http **out, char *err,
                           size_t errcap)
 {
@@ -342,6 +355,7 @@ fsc_status fsc_http_start(fsc_dispatchd *d, const char *listen, fsc_http **out, 
     uint16_t port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                                              : ntohs(((struct sockaddr_in *)&ss)->sin_port);
     h->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, h,
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS,
                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT,

@@ -38,6 +38,7 @@ struct fsc_http {
     atomic_bool stopping;
     /* code classes 2xx..5xx by route; atomics: no lock on the hot path */
     atomic_ullong answers[R_COUNT][4];
+    atomic_ullong fallbacks;          /* streams sent back to the store */
 
     pthread_mutex_t sse_lock;         /* streams and their queues; taken
                                        * after d->lock, never before it */

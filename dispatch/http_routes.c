@@ -80,6 +80,9 @@ void http_r_metrics(fsc_http *h, struct MHD_Connection *c, http_req *r, const ch
         }
     fsc_mtext_printf(&t, "# TYPE fsc_api_event_streams gauge\nfsc_api_event_streams %d\n",
                      streams);
+    fsc_mtext_printf(&t, "# TYPE fsc_api_event_stream_fallbacks_total counter\n"
+                         "fsc_api_event_stream_fallbacks_total %llu\n",
+                     (unsigned long long)atomic_load(&h->fallbacks));
     if (t.truncated) {
         free(t.buf);
         http_error(h, a, MHD_HTTP_INTERNAL_SERVER_ERROR, FSC_ELIMIT,

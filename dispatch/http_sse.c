@@ -253,6 +253,7 @@ void fsc_http_on_entry(fsc_http *h, uint64_t seq, const char *kind, const char *
             st->nqueued = 0;
             st->catching_up = true;
             st->fallbacks++;
+            atomic_fetch_add(&h->fallbacks, 1);
             pthread_cond_signal(&st->cond);
             continue;
         }
