@@ -157,10 +157,13 @@ static void handle(void *state, zmq_pollitem_t *items, int nitems, double now)
                 fprintf(stderr, "fraudscan dispatch: alert %.*s refused: %s\n",
                         (int)zmq_msg_size(&it->ref), (const char *)zmq_msg_data(&it->ref),
                         it->err);
-        } else if (log_this(g)) { /* not answered: the engine resends */
-            fprintf(stderr, "fraudscan dispatch: alert %.*s not stored: %s %s\n",
-                    (int)zmq_msg_size(&it->ref), (const char *)zmq_msg_data(&it->ref),
-                    fsc_strerror(st), it->err);
+        } else {
+            /* the store is unavailable: the rest of the batch would fail
+             * alike, each trying it again; none is answered, all resent */
+            if (log_this(g))
+                fprintf(stderr, "fraudscan dispatch: %d alerts not stored: %s %s\n", n - i,
+                        fsc_strerror(st), it->err);
+            break;
         }
     }
     fsc_status cst = ingested ? fsc_svc_commit(g->d->svc) : FSC_OK;

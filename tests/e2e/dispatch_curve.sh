@@ -45,7 +45,7 @@ grep "300 alerts not yet acknowledged" "$TMP/stranger.err" >/dev/null ||
   { cat "$TMP/stranger.err"; fail "the refused engine does not say its alerts stay spooled"; }
 grep "refused this engine's CURVE key" "$TMP/stranger.err" >/dev/null ||
   { cat "$TMP/stranger.err"; fail "the refused engine was not told why"; }
-grep "refused key $(tr -d '\n' <"$K/stranger.pub")" "$TMP/dispatch.err" >/dev/null ||
+grep -F "refused key $(tr -d '\n' <"$K/stranger.pub")" "$TMP/dispatch.err" >/dev/null ||
   { cat "$TMP/dispatch.err"; fail "dispatch did not log the refused key"; }
 grep -E "[1-9][0-9]* CURVE refusals" "$TMP/dispatch.err" >/dev/null ||
   { cat "$TMP/dispatch.err"; fail "the refusals were not counted"; }
