@@ -12,7 +12,18 @@ stop_all() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 }
-trap 'stop_all; rm -rf "$TMP"' EXIT
+# sanitizer builds: a report from any process of the test fails it
+sanitizer_check() {
+  local rc=$?
+  if cat "$TMP"/*.log "$TMP"/*.err 2>/dev/null | grep -E 'Sanitizer|runtime error:' >/dev/null; then
+    cat "$TMP"/*.log "$TMP"/*.err 2>/dev/null | grep -E -A20 'Sanitizer|runtime error:' >&2
+    echo "FAIL: a sanitizer report (above)" >&2
+    rc=1
+  fi
+  rm -rf "$TMP"
+  exit "$rc"
+}
+trap 'stop_all; sanitizer_check' EXIT
 
 DSP_LISTEN=tcp://127.0.0.1:$(free_port)
 DSP_CLIENTS=tcp://127.0.0.1:$(free_port)
