@@ -264,17 +264,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         uint64_t n;
         if (cl && fsc_http_parse_u64(cl, strlen(cl), &n) && n > HTTP_BODY_MAX) {
-            /* answered before the body is read; MHD closes the connection */
-            http_answer a = {0};
-            pthread_mutex_lock(&h->d->lock);
-            if (h->d->counters)
-                h->d->counters->v[FSC_C_API_REQUESTS]++;
-            pthread_mutex_unlock(&h->d->lock);
-            http_error(h, &a, MHD_HTTP_CONTENT_TOO_LARGE, FSC_ELIMIT,
-                       "the body is %llu bytes; at most %d are accepted",
-                       (unsigned long long)n, HTTP_BODY_MAX);
             r->too_large = true;
-            return send_answer(h, c, r, &a);
+            r->announced = n;
+            if (n > HTTP_DRAIN_MAX) {
+                /* not worth reading: answered now, MHD closes the
+                 * connection (a client still sending may see a reset) */
+                http_answer a = {0};
+                pthread_mutex_lock(&h->d->lock);
+                if (h->d->counters)
+                    h->d->counters->v[FSC_C_API_REQUESTS]++;
+                pthread_mutex_unlock(&h->d->lock);
+                http_error(h, &a, MHD_HTTP_CONTENT_TOO_LARGE, FSC_ELIMIT,
+                           "the body is %llu bytes; at most %d are accepted",
+                           (unsigned long long)n, HTTP_BODY_MAX);
+                return send_answer(h, c, r, &a);
+            }
+            /* else read and drop it, then answer: a client that sends its
+             * whole body before reading gets the 413, not a broken pipe */
         }
         return MHD_YES;
     }
@@ -282,8 +288,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         size_t n = *upload_size;
         *upload_size = 0;
         if (r->too_large || r->len + n > HTTP_BODY_MAX) {
-            r->too_large = true; /* a chunked body: read to its end, then 413 */
-            return MHD_YES;
+            /* dropped as it comes, then 413; a body that never ends is
+             * cut off (the connection closed) past HTTP_DRAIN_MAX */
+            r->too_large = true;
+            r->drained += n;
+            return r->drained > HTTP_DRAIN_MAX ? MHD_NO : MHD_YES;
         }
         char *nb = realloc(r->body, r->len + n + 1);
         if (!nb)
@@ -299,7 +308,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (h->d->counters)
         h->d->counters->v[FSC_C_API_REQUESTS]++;
     pthread_mutex_unlock(&h->d->lock);
-    if (r->too_large)
+    if (r->too_large && r->announced)
+        http_error(h, &a, MHD_HTTP_CONTENT_TOO_LARGE, FSC_ELIMIT,
+                   "the body is %llu bytes; at most %d are accepted",
+                   (unsigned long long)r->announced, HTTP_BODY_MAX);
+    else if (r->too_large)
         http_error(h, &a, MHD_HTTP_CONTENT_TOO_LARGE, FSC_ELIMIT,
                    "the body is over %d bytes", HTTP_BODY_MAX);
     else

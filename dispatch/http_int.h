@@ -13,6 +13,7 @@
 #include "service.h"
 
 #define HTTP_BODY_MAX (64 * 1024)     /* bytes of a request body (413 above) */
+#define HTTP_DRAIN_MAX (16 << 20)     /* a larger announced body is not even read */
 #define HTTP_CONNECTIONS 64           /* connections at once (one thread each) */
 #define HTTP_STREAMS 32               /* of them event streams (503 above) */
 #define HTTP_IDLE_TIMEOUT 30          /* seconds an idle connection is kept */
@@ -51,6 +52,8 @@ typedef struct http_req {
     char *body;
     size_t len;
     bool too_large;                   /* over HTTP_BODY_MAX: answer 413 */
+    uint64_t announced;               /* its Content-Length, when it said */
+    uint64_t drained;                 /* bytes of a too large body dropped */
     bool have_principal;
     fsc_principal who;
     http_route_id route;

@@ -131,6 +131,16 @@ static bool query_time(fsc_http *h, struct MHD_Connection *c, http_answer *a, co
     return true;
 }
 
+/* After a read (lock held): a refused read appended a "refused" entry,
+ * which must be stored like any other; nothing pending costs nothing. */
+static void read_commit(fsc_http *h)
+{
+    fsc_status st = fsc_svc_commit(h->d->svc);
+    if (st != FSC_OK)
+        fprintf(stderr, "fraudscan dispatch: http: a refused read was not stored: %s\n",
+                fsc_strerror(st));
+}
+
 /* A service read: the principal's view, in JSON, or its error. */
 static void read_answer(fsc_http *h, http_answer *a, fsc_status st, char *out, const char *what)
 {
@@ -171,6 +181,7 @@ void http_r_alerts(fsc_http *h, struct MHD_Connection *c, http_req *r, const cha
     char *out = NULL;
     pthread_mutex_lock(&h->d->lock);
     fsc_status st = fsc_svc_list(h->d->svc, &r->who, &f, state, &out);
+    read_commit(h);
     pthread_mutex_unlock(&h->d->lock);
     read_answer(h, a, st, out, "alerts");
 }
@@ -184,6 +195,7 @@ void http_r_alert(fsc_http *h, struct MHD_Connection *c, http_req *r, const char
     char *out = NULL;
     pthread_mutex_lock(&h->d->lock);
     fsc_status st = fsc_svc_show(h->d->svc, &r->who, id, &out);
+    read_commit(h);
     pthread_mutex_unlock(&h->d->lock);
     if (st == FSC_ENOTFOUND) {
         free(out);
@@ -372,6 +384,7 @@ void http_r_paystop(fsc_http *h, struct MHD_Connection *c, http_req *r, const ch
     char *out = NULL;
     pthread_mutex_lock(&h->d->lock);
     fsc_status st = fsc_svc_paystop_show(h->d->svc, &r->who, id, &out);
+    read_commit(h);
     pthread_mutex_unlock(&h->d->lock);
     if (st == FSC_ENOTFOUND) {
         free(out);
@@ -407,6 +420,7 @@ void http_r_paystop_stats(fsc_http *h, struct MHD_Connection *c, http_req *r, co
     char *out = NULL;
     pthread_mutex_lock(&h->d->lock);
     fsc_status st = fsc_svc_paystop_stats(h->d->svc, &r->who, from, to, &out);
+    read_commit(h);
     pthread_mutex_unlock(&h->d->lock);
     read_answer(h, a, st, out, "payment-stop statistics");
 }
@@ -421,6 +435,7 @@ void http_r_reports(fsc_http *h, struct MHD_Connection *c, http_req *r, const ch
     char *out = NULL;
     pthread_mutex_lock(&h->d->lock);
     fsc_status st = fsc_svc_report(h->d->svc, &r->who, from, to, &out);
+    read_commit(h);
     pthread_mutex_unlock(&h->d->lock);
     read_answer(h, a, st, out, "report");
 }
