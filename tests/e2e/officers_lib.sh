@@ -14,9 +14,10 @@ stop_all() {
 }
 # sanitizer builds: a report from any process of the test fails it
 sanitizer_check() {
-  local rc=$?
-  if cat "$TMP"/*.log "$TMP"/*.err 2>/dev/null | grep -E 'Sanitizer|runtime error:' >/dev/null; then
-    cat "$TMP"/*.log "$TMP"/*.err 2>/dev/null | grep -E -A20 'Sanitizer|runtime error:' >&2
+  local rc=$? f files=()
+  for f in "$TMP"/*.log "$TMP"/*.err; do [ -f "$f" ] && files+=("$f"); done
+  if [ ${#files[@]} -gt 0 ] && grep -E 'Sanitizer|runtime error:' "${files[@]}" >/dev/null; then
+    grep -E -A20 'Sanitizer|runtime error:' "${files[@]}" >&2
     echo "FAIL: a sanitizer report (above)" >&2
     rc=1
   fi
