@@ -129,6 +129,12 @@ int main(int argc, char **argv)
     (void)last;
     pthread_join(th, NULL);
     pclose(tail);   /* the command ends with --count COUNT */
+    const char *dump = getenv("DISPATCH_LATENCY_DUMP");   /* seq ms per line, for plots */
+    FILE *df = dump ? fopen(dump, "w") : NULL;
+    for (long i = 0; df && i < r.count; i++)
+        fprintf(df, "%ld %.3f\n", i, lat[i]);
+    if (df)
+        fclose(df);
     double *l = malloc((size_t)r.count * sizeof *l);
     long k = 0;
     for (long i = 0; i < r.count; i++)

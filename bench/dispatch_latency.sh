@@ -44,7 +44,8 @@ shifts:
     weekly: "Mon-Sun 00:00-24:00"
 EOF
 
-# one_run STORE_LINE: dispatch on that store, an engine, a tail; one row
+# one_run STORE_LINE NAME: dispatch on that store, an engine, a tail; one row
+# (DISPATCH_LATENCY_DUMP=FILE: each alert's latency to FILE.NAME)
 one_run() {
   local listen=tcp://127.0.0.1:$(port) clients=tcp://127.0.0.1:$(port) feed=tcp://127.0.0.1:$(port)
   rm -rf "$tmp/journal" "$tmp/spool" "$tmp/cursor"
@@ -64,7 +65,8 @@ EOF
   local epid=$!
   pids+=("$epid")
   sleep 1
-  "$tmp/dispatch_latency" "$feed" "$rate" "$count" \
+  DISPATCH_LATENCY_DUMP=${DISPATCH_LATENCY_DUMP:+$DISPATCH_LATENCY_DUMP.$2} \
+    "$tmp/dispatch_latency" "$feed" "$rate" "$count" \
     "exec '$fsc' alerts tail --dispatch $clients --token-file $tmp/tok.desk --precinct DESK --json --count $count --cursor $tmp/cursor" \
     || echo "(not every alert was printed, or one was printed twice)"
   kill "$epid" "$dpid" 2>/dev/null || true
@@ -74,7 +76,7 @@ EOF
 echo "| store | rate (alerts/s) | achieved | alerts | printed | p50 ms | p90 ms | p99 ms | max ms |"
 echo "|---|---|---|---|---|---|---|---|---|"
 printf '| journal '
-one_run "journal: $tmp/journal"
+one_run "journal: $tmp/journal" journal
 if command -v redis-server >/dev/null; then
   rport=$(port)
   redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
@@ -82,7 +84,7 @@ if command -v redis-server >/dev/null; then
   pids+=($!)
   sleep 0.5
   printf '| redis '
-  one_run "redis: 127.0.0.1:$rport"
+  one_run "redis: 127.0.0.1:$rport" redis
 else
   echo "| redis | (no redis-server: skipped) |"
 fi
