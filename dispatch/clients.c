@@ -32,7 +32,7 @@
 #define PUSH_LIMIT 2000          /* pushes queued for one client */
 #define CATCHUP_BATCH 256        /* entries one feed call reads */
 #define RECV_BATCH 256           /* requests handled per poll round */
-#define IDLE_DROP 120.0          /* s without a request: forget the client */
+#define IDLE_DROP 120.0          /* s without a request (a ping): forget the client */
 #define FRAME_MAX 8              /* frames a request may have (6 expected) */
 
 typedef struct msg {
@@ -514,8 +514,9 @@ static void flush(void *state, double now)
         /* a catch-up batch when the client has room for one */
         if (c->sub == SUB_CATCHUP && c->npush + CATCHUP_BATCH <= PUSH_LIMIT)
             catch_up(cs, c);
-        if (send_queue(cs, c) < 0 ||
-            (now - c->last_seen > IDLE_DROP && !c->head && c->sub == SUB_NONE)) {
+        /* a peer that left is forgotten at the first send that fails; one
+         * that is silent for IDLE_DROP too (tails ping every second) */
+        if (send_queue(cs, c) < 0 || (now - c->last_seen > IDLE_DROP && !c->head)) {
             drop_at(cs, i);
             continue;
         }

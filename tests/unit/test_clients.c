@@ -264,7 +264,57 @@ int main(void)
         fsc_wclient_poll(c2, 10);
     CHECK(g2->n == 3 && g2->seq[2] == live, "then live");
 
-    /* 3. refusals */
+    /* 3. a burst bigger than a client's queue: a "lagging" notice, then a
+     * resubscription from the client's own cursor gets the rest, exactly */
+    got *g3 = calloc(1, sizeof *g3);
+    fsc_wclient *c3 = client("tok-east", g3);
+    snprintf(args, sizeof args, "{\"queue\":\"P-EAST\",\"after\":%llu}",
+             (unsigned long long)live);
+    st = call(c3, "subscribe", args, &body);
+    free(body);
+    for (int i = 0; i < 20; i++)   /* caught up (nothing after live): live now */
+        fsc_wclient_poll(c3, 10);
+    uint64_t lag0 = ctr.v[FSC_C_WIRE_LAGGING];
+    uint64_t first = 0, last = 0;
+    pthread_mutex_lock(&d.lock);
+    for (int i = 0; i < 2500; i++) {   /* one commit: all pushed at once */
+        char json[256];
+        snprintf(json, sizeof json,
+                 "{\"alert_id\":\"%016x\",\"precinct\":\"P-EAST\",\"level\":2,"
+                 "\"ts\":\"2026-11-29T08:00:00Z\",\"subscriber\":\"B%d\"}",
+                 0x100000 + i, i);
+        uint64_t sq = 0;
+        bool dup;
+        if (fsc_svc_ingest(d.svc, "test", json, strlen(json), now_s(), &sq, &dup, err,
+                           sizeof err) == FSC_OK) {
+            first = first ? first : sq;
+            last = sq;
+        }
+    }
+    fsc_svc_commit(d.svc);
+    pthread_mutex_unlock(&d.lock);
+    int resubs = 0;
+    for (int i = 0; i < 1000 && (g3->n < 2500); i++) {
+        fsc_wclient_poll(c3, 10);
+        if (g3->notices > resubs) {
+            resubs = g3->notices;
+            snprintf(args, sizeof args, "{\"queue\":\"P-EAST\",\"after\":%llu}",
+                     (unsigned long long)(g3->n ? g3->seq[g3->n - 1] : live));
+            fsc_wclient_send(c3, "subscribe", args);
+        }
+    }
+    bool exact = g3->n == 2500 && g3->seq[0] == first && g3->seq[g3->n - 1] == last;
+    for (int i = 1; exact && i < g3->n; i++)
+        exact = g3->seq[i] == g3->seq[i - 1] + 1;
+    CHECK(ctr.v[FSC_C_WIRE_LAGGING] > lag0 && resubs >= 1,
+          "a 2500-entry burst makes the client lag (notices %d, counted %llu)", resubs,
+          (unsigned long long)(ctr.v[FSC_C_WIRE_LAGGING] - lag0));
+    CHECK(exact, "after resubscribing from its cursor it has all 2500, once, in order (%d)",
+          g3->n);
+    fsc_wclient_close(c3);
+    free(g3);
+
+    /* 4. refusals */
     st = call(c2, "subscribe", "{\"queue\":\"P-WEST\",\"after\":0}", &body);
     CHECK(st == FSC_EDENIED && body && strstr(body, "may not read"),
           "an officer may not subscribe to another precinct: %s", body ? body : "-");
@@ -288,7 +338,7 @@ int main(void)
     free(body);
     fsc_wclient_close(bad);
 
-    /* 4. bad messages: an error reply each, counted, the server goes on */
+    /* 5. bad messages: an error reply each, counted, the server goes on */
     void *s = zmq_socket(d.zctx, ZMQ_DEALER);
     zmq_connect(s, endpoint);
     uint64_t bad0 = ctr.v[FSC_C_WIRE_BAD];
