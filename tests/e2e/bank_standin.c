@@ -1,12 +1,14 @@
 /* bank_standin.c: a bank's payment-stop gateway, for the e2e tests.
  *
  *   bank_standin --bind ENDPOINT [--name BANK] [--reject GLOB] [--silent]
- *                [--delay SECONDS] [--log FILE]
+ *                [--garble] [--delay SECONDS] [--log FILE]
  *
  * Binds a ROUTER and speaks the bank side of wire.h: each ["STOP", id, json]
  * is answered ["ACK", id, bank_ref], then after --delay ["STOPPED", id,
  * bank_ref], or ["REJECTED", id, reason] when the account matches --reject
- * (fnmatch). --silent never answers. Idempotent by paystop id, as a real
+ * (fnmatch). --silent never answers. --garble sends, before the ACK of each
+ * new STOP, three bad replies dispatch must count and survive: an unknown
+ * type, a STOPPED for an id nobody asked for, an ACK of 2 frames. Idempotent by paystop id, as a real
  * bank must be: a repeat gets the same bank_ref and the same final answer,
  * and is logged as a repeat. Every STOP is logged as one JSON line
  * ({"paystop_id","account","amount","bank_ref","answer","repeat"}) to --log
@@ -72,23 +74,24 @@ int main(int argc, char **argv)
         {"bind", required_argument, NULL, 'b'}, {"name", required_argument, NULL, 'n'},
         {"reject", required_argument, NULL, 'r'}, {"silent", no_argument, NULL, 's'},
         {"delay", required_argument, NULL, 'd'}, {"log", required_argument, NULL, 'l'},
-        {NULL, 0, NULL, 0},
+        {"garble", no_argument, NULL, 'g'},       {NULL, 0, NULL, 0},
     };
     const char *bind = NULL, *name = "BANK", *reject = NULL, *logpath = NULL;
-    bool silent = false;
+    bool silent = false, garble = false;
     double delay = 0.2;
     int c;
-    while ((c = getopt_long(argc, argv, "b:n:r:sd:l:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:n:r:sgd:l:", opts, NULL)) != -1) {
         switch (c) {
         case 'b': bind = optarg; break;
         case 'n': name = optarg; break;
         case 'r': reject = optarg; break;
         case 's': silent = true; break;
+        case 'g': garble = true; break;
         case 'd': delay = strtod(optarg, NULL); break;
         case 'l': logpath = optarg; break;
         default:
             fprintf(stderr, "usage: bank_standin --bind EP [--name B] [--reject GLOB] "
-                            "[--silent] [--delay S] [--log FILE]\n");
+                            "[--silent] [--garble] [--delay S] [--log FILE]\n");
             return 2;
         }
     }
@@ -192,6 +195,15 @@ int main(int argc, char **argv)
             json_str(log, e ? e->ref : "");
             fprintf(log, ",\"answer\":\"%s\",\"repeat\":%s}\n", answer, repeat ? "true" : "false");
             fflush(log);
+            if (e && !silent && garble && !repeat) {
+                const void *rid = zmq_msg_data(&fr[0]);
+                size_t rl = zmq_msg_size(&fr[0]);
+                send3(s, rid, rl, "WHAT", e->id, "x");
+                send3(s, rid, rl, "STOPPED", "PS-0000000000000000", "x");
+                zmq_send(s, rid, rl, ZMQ_SNDMORE);
+                zmq_send(s, "ACK", 3, ZMQ_SNDMORE);
+                zmq_send(s, e->id, strlen(e->id), 0);
+            }
             if (e && !silent) {
                 send3(s, zmq_msg_data(&fr[0]), zmq_msg_size(&fr[0]), "ACK", e->id, e->ref);
                 if (repeat && e->final_at == 0)   /* already final: say it again */

@@ -70,7 +70,8 @@ shifts:
 EOF
 }
 
-# write_config [ESCALATE_CRITICAL_S] [EXPIRE_S] [BANK=ENDPOINT...]
+# write_config [ESCALATE_CRITICAL_S] [EXPIRE_S] [BANK=ENDPOINT...] (DSP_HTTP set: the
+# HTTP API and /metrics on that HOST:PORT)
 write_config() {
   local esc=${1:-300} exp=${2:-900}; shift 2 || true
   {
@@ -80,6 +81,7 @@ write_config() {
     echo "  journal: $TMP/journal"
     echo "  roster: $TMP/roster.yaml"
     echo "  tokens: $TMP/tokens.yaml"
+    if [ -n "${DSP_HTTP:-}" ]; then echo "  http: $DSP_HTTP"; fi
     echo "escalate: {low: 14400, medium: 3600, high: 900, critical: $esc}"
     echo "paystop: {expire_after: $exp}"
     if [ $# -gt 0 ]; then

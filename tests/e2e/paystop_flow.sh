@@ -10,14 +10,18 @@ source "$(dirname "$0")/officers_lib.sh"
 
 BANK_A=tcp://127.0.0.1:$(free_port)
 BANK_S=tcp://127.0.0.1:$(free_port)
+BANK_G=tcp://127.0.0.1:$(free_port)
+DSP_HTTP=127.0.0.1:$(free_port)
 standard_team
-write_config 300 60 BANK-A=$BANK_A BANK-SILENT=$BANK_S
+write_config 300 60 BANK-A=$BANK_A BANK-SILENT=$BANK_S BANK-G=$BANK_G
 "$BANK_STANDIN" --bind "$BANK_A" --name BANK-A --reject 'DE99*' --log "$TMP/bank_a.log" \
   2> "$TMP/bank_a.err" &
 BANKA_PID=$!
 PIDS+=("$BANKA_PID")
 "$BANK_STANDIN" --bind "$BANK_S" --name BANK-SILENT --silent --log "$TMP/bank_s.log" \
   2> /dev/null &
+PIDS+=($!)
+"$BANK_STANDIN" --bind "$BANK_G" --name BANK-G --garble --log "$TMP/bank_g.log" 2> /dev/null &
 PIDS+=($!)
 start_dispatch
 
@@ -56,6 +60,16 @@ if as o.east paystop request --alert "$E1" --bank BANK-A --account X --amount 1 
 grep 'refused (FSC_EDENIED)' "$TMP/err" >/dev/null || fail "officer: $(cat "$TMP/err")"
 echo "ok: officer refused"
 
+# a bank that also sends garbage: each bad reply counted, the stop still made
+as l.bank paystop request --alert "$E2" --bank BANK-G --account DE77-8888 --amount 50 \
+  --reason "garbled gateway" > "$TMP/reqg"
+PG=$(cut -d' ' -f1 "$TMP/reqg")
+wait_for "$TMP/liaison.out" "^== PAYSTOP $PG STOPPED" 10 || fail "the garbling bank's stop was not recorded"
+curl -sf "http://$DSP_HTTP/metrics" > "$TMP/metrics" || fail "no /metrics"
+bad=$(sed -n 's/^fsc_dispatch_events_total{counter="dispatch.bank_bad_replies"} //p' "$TMP/metrics")
+[ "${bad:-0}" -ge 3 ] || fail "bank_bad_replies is '${bad:-}', not at least 3"
+echo "ok: 3 bad bank replies counted ($bad), the stop recorded all the same"
+
 # the bank rejects this account
 as l.bank paystop request --alert "$W1" --bank BANK-A --account DE99-0000 --amount 300 \
   --reason mule > "$TMP/req3"
@@ -70,7 +84,7 @@ as l.bank paystop request --alert "$W1" --bank BANK-A --account DE55-6666 --amou
 PD=$(cut -d' ' -f1 "$TMP/req5")
 sleep 1
 stop_dispatch
-write_config 300 8 BANK-A=$BANK_A BANK-SILENT=$BANK_S
+write_config 300 8 BANK-A=$BANK_A BANK-SILENT=$BANK_S BANK-G=$BANK_G
 start_dispatch
 "$BANK_STANDIN" --bind "$BANK_A" --name BANK-A --log "$TMP/bank_a.log" 2>> "$TMP/bank_a.err" &
 PIDS+=($!)
