@@ -63,6 +63,8 @@ struct fsc_spool {
     _Atomic uint64_t n_sent, n_resent, n_acked, n_nacked, n_errors;
 
     int evfd;             /* wakes the sender */
+    atomic_bool wake_pending; /* evfd already written: one syscall per wake,
+                               * not one per alert */
     pthread_t thread;
     bool thread_started;
 
@@ -772,6 +774,7 @@ static void *sender_main(void *arg)
             on_monitor(s, now);
         if (it[2].revents & ZMQ_POLLIN) {
             uint64_t v;
+            atomic_store(&s->wake_pending, false); /* fill() below sees what came */
             if (read(s->evfd, &v, sizeof v) < 0 && errno != EAGAIN)
                 atomic_fetch_add(&s->n_errors, 1);
         }
@@ -969,7 +972,7 @@ fsc_status fsc_spool_append(fsc_spool *s, const char *json, size_t len)
         st = n == -2 ? FSC_EINVAL : FSC_EIO;
     }
     pthread_mutex_unlock(&s->mu);
-    if (st == FSC_OK && s->evfd >= 0) {
+    if (st == FSC_OK && s->evfd >= 0 && !atomic_exchange(&s->wake_pending, true)) {
         uint64_t one = 1;
         (void)!write(s->evfd, &one, sizeof one);
     }
