@@ -23,49 +23,15 @@
 #include <yajl/yajl_parse.h>
 #include <zmq.h>
 
+#include "events_fast.h"
+#include "events_int.h"
 #include "fraud_type.h"
 #include "timefmt.h"
 
-/* ---- the keys we know: one row each ------------------------------------ */
-
-typedef enum key_id {
-    K_UNKNOWN,
-    K_TS,
-    K_SUBSCRIBER,
-    K_DEVICE,
-    K_EVENT,
-    K_PACKAGE,
-    K_LABEL,
-    K_VERSION,
-    K_CERT,
-    K_APK,
-    K_INSTALLER,
-    K_PERMISSIONS,
-    K_FRAUD_TYPE,
-    K_DISPOSITION,
-} key_id;
-
-typedef enum key_kind {
-    KIND_STRING,      /* a JSON string, copied */
-    KIND_TIME,        /* a string or a number, parsed by fsc_time_parse */
-    KIND_STRING_LIST, /* an array of strings */
-} key_kind;
-
-typedef enum key_dest {
-    DEST_NONE,  /* handled by its own code (ts, subscriber, event, meta) */
-    DEST_VALUE, /* appended as a record value of `field` */
-} key_dest;
+/* ---- the keys we know: one row each (types in events_int.h) ---------- */
 
 #define KEY(s) s, sizeof s - 1
-static const struct {
-    const char *name;
-    size_t len;
-    key_id id;
-    key_kind kind;
-    key_dest dest;
-    fsc_field field;
-    bool hash; /* hex digest: lower-cased, ':' separators dropped */
-} keys[] = {
+const fsc_event_key fsc_event_keys[] = {
     {KEY("ts"), K_TS, KIND_TIME, DEST_NONE, FSC_F_COUNT, false},
     {KEY("subscriber"), K_SUBSCRIBER, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
     {KEY("device"), K_DEVICE, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
@@ -80,26 +46,15 @@ static const struct {
     {KEY("fraud_type"), K_FRAUD_TYPE, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
     {KEY("disposition"), K_DISPOSITION, KIND_STRING, DEST_NONE, FSC_F_COUNT, false},
 };
-#define NKEYS (sizeof keys / sizeof keys[0])
-#define K_FRAUD_TYPE_ROW (NKEYS - 2)
-#define K_DISPOSITION_ROW (NKEYS - 1)
+_Static_assert(K_FRAUD_TYPE_ROW + 1 == K_FRAUD_TYPE && K_DISPOSITION_ROW + 1 == K_DISPOSITION,
+               "fraud_type and disposition are the last two rows");
 
-/* The event kinds the feed may carry; record.event points at these. */
-static const char *const event_names[] = {
+const char *const fsc_event_names[] = {
     "install", "update", "uninstall", "accessibility_enabled", "screen_share_started",
     "app_opened", "disposition",
 };
 
-static const char perm_prefix[] = "android.permission.";
-
-/* Record slots permissions may use. The rest are kept for the keys that
- * carry one value each (package, label, the two hashes, installer, and the
- * event kind added at the end: at most once each,
- * duplicates are refused), so a long permission list placed first can never
- * crowd them out, whatever the key order. */
-#define SINGLE_VALUE_KEYS 6
-#define MAX_PERMISSIONS (FSC_RECORD_MAX_VALUES - SINGLE_VALUE_KEYS)
-_Static_assert(MAX_PERMISSIONS > 0, "the record must have room for permissions");
+static const char perm_prefix[] = FSC_EVENT_PERM_PREFIX;
 
 /* ---- parse state ------------------------------------------------------- */
 
@@ -115,9 +70,9 @@ typedef struct pctx {
     int depth;        /* 0 before the object, 1 inside it, 2 after it */
     int skip;         /* nesting depth inside an unknown key's value */
     bool in_perms;    /* inside the permissions array */
-    int key;          /* index into keys[] of the current key, or -1 */
+    int key;          /* index into fsc_event_keys[] of the current key, or -1 */
     size_t nperms;    /* permissions kept so far */
-    unsigned seen;    /* bit per keys[] row: duplicate detection */
+    unsigned seen;    /* bit per fsc_event_keys[] row: duplicate detection */
     bool completing;  /* inside yajl_complete_parse: offsets are not ours */
     size_t last_end;  /* offset just past the previous token */
     unsigned long obj_col;
@@ -212,8 +167,8 @@ static int not_object(pctx *c)
 
 static int wrong_type(pctx *c, const char *got)
 {
-    const char *name = c->key >= 0 ? keys[c->key].name : "?";
-    key_kind k = c->key >= 0 ? keys[c->key].kind : KIND_STRING;
+    const char *name = c->key >= 0 ? fsc_event_keys[c->key].name : "?";
+    key_kind k = c->key >= 0 ? fsc_event_keys[c->key].kind : KIND_STRING;
     return fail(c, FSC_EMALFORMED, tok_col(c), "\"%s\" must be %s, not %s", name, kind_text(k),
                 got);
 }
@@ -256,13 +211,13 @@ static int on_other_scalar(pctx *c, const char *what, const char *text, size_t n
         return not_object(c);
     if (c->in_perms)
         return perm_not_string(c, what);
-    if (c->key < 0 || (!text && strcmp(what, "null") == 0 && keys[c->key].id != K_TS &&
-                       keys[c->key].id != K_SUBSCRIBER)) {
+    if (c->key < 0 || (!text && strcmp(what, "null") == 0 && fsc_event_keys[c->key].id != K_TS &&
+                       fsc_event_keys[c->key].id != K_SUBSCRIBER)) {
         /* unknown keys are ignored; null in an optional key means absent */
         value_done(c);
         return done(c);
     }
-    if (keys[c->key].id == K_TS && text) {
+    if (fsc_event_keys[c->key].id == K_TS && text) {
         fsc_time t;
         if (!fsc_time_parse(text, n, &t))
             return fail(c, FSC_EMALFORMED, tok_col(c), "bad \"ts\" %.*s", (int)(n > 40 ? 40 : n),
@@ -302,7 +257,7 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
     }
     if (memchr(s, '\0', n))
         return fail(c, FSC_EMALFORMED, tok_col(c), "\"%s\" contains a NUL character",
-                    keys[c->key].name);
+                    fsc_event_keys[c->key].name);
 
     fsc_record *r = c->rec;
     if (c->in_perms) {
@@ -336,9 +291,9 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
     }
 
     const int k = c->key;
-    if (keys[k].kind == KIND_STRING_LIST)
+    if (fsc_event_keys[k].kind == KIND_STRING_LIST)
         return wrong_type(c, "a string");
-    if (keys[k].id == K_TS) {
+    if (fsc_event_keys[k].id == K_TS) {
         fsc_time t;
         if (!fsc_time_parse((const char *)s, n, &t))
             return fail(c, FSC_EMALFORMED, tok_col(c), "bad \"ts\" \"%.*s\"",
@@ -347,11 +302,11 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
         value_done(c);
         return done(c);
     }
-    if (keys[k].id == K_EVENT) {
+    if (fsc_event_keys[k].id == K_EVENT) {
         const char *ev = NULL;
-        for (size_t i = 0; i < sizeof event_names / sizeof event_names[0]; i++)
-            if (strlen(event_names[i]) == n && memcmp(event_names[i], s, n) == 0)
-                ev = event_names[i];
+        for (size_t i = 0; i < FSC_EVENT_NKINDS; i++)
+            if (strlen(fsc_event_names[i]) == n && memcmp(fsc_event_names[i], s, n) == 0)
+                ev = fsc_event_names[i];
         if (!ev)
             return fail(c, FSC_EMALFORMED, tok_col(c), "unknown \"event\" \"%.*s\"",
                         (int)(n > 40 ? 40 : n), (const char *)s);
@@ -359,16 +314,16 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
         value_done(c);
         return done(c);
     }
-    if (keys[k].id == K_SUBSCRIBER && n == 0)
+    if (fsc_event_keys[k].id == K_SUBSCRIBER && n == 0)
         return fail(c, FSC_EMALFORMED, tok_col(c), "\"subscriber\" is empty");
 
-    bool nul = keys[k].dest == DEST_NONE; /* C strings; record values are not */
-    char *p = sdup(c, s, n, nul, keys[k].hash);
+    bool nul = fsc_event_keys[k].dest == DEST_NONE; /* C strings; record values are not */
+    char *p = sdup(c, s, n, nul, fsc_event_keys[k].hash);
     if (!p)
         return fail(c, FSC_ELIMIT, tok_col(c), "strings exceed the %zu-byte store", c->storecap);
     /* what sdup wrote (the hash filter may have dropped ':'), minus the NUL */
     size_t plen = (size_t)(c->store + c->used - p) - (nul ? 1 : 0);
-    switch (keys[k].id) {
+    switch (fsc_event_keys[k].id) {
     case K_SUBSCRIBER: r->subscriber = p; break;
     case K_DEVICE: if (c->meta) c->meta->device = p; break;
     case K_INSTALLER:
@@ -382,7 +337,7 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
     case K_FRAUD_TYPE: if (c->meta) c->meta->fraud_type = p; break;
     case K_DISPOSITION: if (c->meta) c->meta->disposition = p; break;
     default:
-        if (plen > 0 && !add_value(c, keys[k].field, p, plen))
+        if (plen > 0 && !add_value(c, fsc_event_keys[k].field, p, plen))
             return fail(c, FSC_ELIMIT, tok_col(c), "more than %d values", FSC_RECORD_MAX_VALUES);
         break;
     }
@@ -396,10 +351,11 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
     if (c->skip)
         return done(c);
     c->key = -1;
-    for (size_t i = 0; i < NKEYS; i++)
-        if (keys[i].len == n && memcmp(keys[i].name, s, n) == 0) {
+    for (size_t i = 0; i < FSC_EVENT_NKEYS; i++)
+        if (fsc_event_keys[i].len == n && memcmp(fsc_event_keys[i].name, s, n) == 0) {
             if (c->seen & (1u << i))
-                return fail(c, FSC_EMALFORMED, tok_col(c), "duplicate key \"%s\"", keys[i].name);
+                return fail(c, FSC_EMALFORMED, tok_col(c), "duplicate key \"%s\"",
+                            fsc_event_keys[i].name);
             c->seen |= 1u << i;
             c->key = (int)i;
             break;
@@ -449,7 +405,7 @@ static int cb_start_array(void *ctx)
         c->skip = 1;
         return done(c);
     }
-    if (keys[c->key].kind != KIND_STRING_LIST)
+    if (fsc_event_keys[c->key].kind != KIND_STRING_LIST)
         return wrong_type(c, "an array");
     c->in_perms = true;
     return done(c);
@@ -525,7 +481,7 @@ static void check_object(pctx *c, size_t len)
 {
     if (c->depth != 2)
         fail(c, FSC_EMALFORMED, len ? 1 : 0, "line is not a JSON object");
-    else if (!(c->seen & (1u << 0)))
+    else if (!(c->seen & (1u << K_TS_ROW)))
         fail(c, FSC_EMALFORMED, c->obj_col, "missing \"ts\"");
     else if (!c->rec->subscriber)
         fail(c, FSC_EMALFORMED, c->obj_col, "missing \"subscriber\"");
@@ -534,7 +490,7 @@ static void check_object(pctx *c, size_t len)
 }
 
 /* Appends the event kind as a value, so a rule can ask for installs only
- * (event_names are static: the value may point at them). */
+ * (fsc_event_names are static: the value may point at them). */
 static bool add_event_value(pctx *c)
 {
     return add_value(c, FSC_F_APP_EVENT, c->rec->event, strlen(c->rec->event));
@@ -563,7 +519,7 @@ static bool parse_reused(pctx *c, yajl_handle *hp, const char *buf, size_t len,
                 .storecap = storecap, .key = -1, .st = FSC_OK};
     memset(rec, 0, sizeof *rec);
     rec->source = FSC_SRC_APP;
-    rec->event = event_names[0];
+    rec->event = fsc_event_names[0];
     memset(meta, 0, sizeof *meta);
     yajl_status ys = yajl_parse(h, (const unsigned char *)buf, len);
     if (ys == yajl_status_ok && c->st == FSC_OK)
@@ -599,7 +555,7 @@ fsc_status fsc_event_parse_ex(const char *buf, size_t len, fsc_record *rec,
     };
     memset(rec, 0, sizeof *rec);
     rec->source = FSC_SRC_APP;
-    rec->event = event_names[0];
+    rec->event = fsc_event_names[0];
     if (meta)
         memset(meta, 0, sizeof *meta);
     if (errcap)
@@ -1080,10 +1036,14 @@ fsc_status fsc_events_next(fsc_event_reader *r, fsc_record *rec)
 
         char msg[256];
         unsigned long col = 0;
-        st = parse_reused(&r->pc, &r->yh, p, n, rec, &r->meta, r->store, STORE_SIZE)
-                 ? FSC_OK
-                 : fsc_event_parse_ex(p, n, rec, &r->meta, r->store, STORE_SIZE, msg,
-                                      sizeof msg, &col);
+        /* the scanner of the common shape first; what it declines goes to
+         * yajl (the reused handle, then a fresh one that reports where) */
+        if (fsc_event_parse_fast(p, n, rec, &r->meta, r->store, STORE_SIZE) ||
+            parse_reused(&r->pc, &r->yh, p, n, rec, &r->meta, r->store, STORE_SIZE))
+            st = FSC_OK;
+        else
+            st = fsc_event_parse_ex(p, n, rec, &r->meta, r->store, STORE_SIZE, msg, sizeof msg,
+                                    &col);
         if (st == FSC_ENOMEM) {
             fsc_diagf(r->diag, FSC_SEV_ERROR, r->path, r->lineno, 0, "out of memory");
             return FSC_ENOMEM;
