@@ -8,6 +8,12 @@
 #include <sys/mman.h>
 
 #define SUFFIX_FLAG 0x80000000u
+/* The entry's id is an index into `owners`: the same value was added with
+ * several ids (a word like "install" or "READ_SMS" is named by a dozen
+ * rules). One entry for them all keeps the probe chain to one compare
+ * where it would walk a dozen entries and compare each one's bytes. */
+#define OWNERS_FLAG 0x40000000u
+#define ID_MASK (OWNERS_FLAG - 1)
 
 /* 16 bytes, not 24 with the whole hash: the table is one random access per
  * add and per probe, so its size is what costs (page faults when it is
@@ -16,7 +22,7 @@
  * compares bytes only on a 1-in-512 false tag; a grow rehashes the key. */
 typedef struct entry {
     const char *key;   /* NULL: empty slot */
-    uint32_t id;       /* payload | SUFFIX_FLAG */
+    uint32_t id;       /* payload, or owners index | OWNERS_FLAG; | SUFFIX_FLAG */
     uint16_t len;
     uint16_t meta;     /* tag << 7 | caseless << 6 | field */
 } entry;
@@ -31,7 +37,10 @@ static inline uint16_t meta_of(uint64_t h, unsigned field, bool caseless)
 struct fsc_domainset {
     entry *slots;
     size_t cap;        /* a power of two */
-    size_t n;
+    size_t n;          /* slots used */
+    size_t ids;        /* (value, id) pairs added: what count() reports */
+    uint32_t *owners;  /* lists of ids of one value, each [count, cap, id...] */
+    size_t nowners, capowners;
     uint64_t fields;   /* bit f: some entry has field f */
     uint64_t suffix_fields; /* bit f: some suffix entry has field f */
     bool mapped;       /* slots come from mmap (large tables), not calloc */
@@ -131,6 +140,7 @@ void fsc_domainset_free(fsc_domainset *ds)
     if (!ds)
         return;
     free_slots(ds->slots, ds->cap, ds->mapped);
+    free(ds->owners);
     free(ds);
 }
 
@@ -162,10 +172,100 @@ static bool grow(fsc_domainset *ds)
     return true;
 }
 
+/* A new list with room for `cap` ids at the end of owners, holding
+ * ids[0..n). Returns its index, or UINT32_MAX when out of memory. */
+static uint32_t owners_new(fsc_domainset *ds, uint32_t cap, const uint32_t *ids, uint32_t n)
+{
+    size_t need = ds->nowners + 2 + cap;
+    if (need > ID_MASK)
+        return UINT32_MAX;
+    if (need > ds->capowners) {
+        size_t nc = ds->capowners ? ds->capowners * 2 : 256;
+        while (nc < need)
+            nc *= 2;
+        uint32_t *no = realloc(ds->owners, nc * sizeof *no);
+        if (!no)
+            return UINT32_MAX;
+        ds->owners = no;
+        ds->capowners = nc;
+    }
+    uint32_t ix = (uint32_t)ds->nowners;
+    ds->owners[ix] = n;
+    ds->owners[ix + 1] = cap;
+    memcpy(&ds->owners[ix + 2], ids, n * sizeof *ids);
+    ds->nowners = need;
+    return ix;
+}
+
+/* Adds id to the entry e already holds (the same value): e becomes a list,
+ * or its list grows (moved to the end, twice as long, when full). */
+static bool add_owner(fsc_domainset *ds, entry *e, uint32_t id)
+{
+    uint32_t flags = e->id & SUFFIX_FLAG;
+    if (!(e->id & OWNERS_FLAG)) {
+        uint32_t two[2] = {e->id & ID_MASK, id};
+        uint32_t ix = owners_new(ds, 4, two, 2);
+        if (ix == UINT32_MAX)
+            return false;
+        e->id = ix | OWNERS_FLAG | flags;
+        return true;
+    }
+    uint32_t ix = e->id & ID_MASK;
+    uint32_t n = ds->owners[ix], cap = ds->owners[ix + 1];
+    if (n == cap) {
+        /* copy out first: owners_new may move the array */
+        uint32_t *old = malloc(n * sizeof *old);
+        if (!old)
+            return false;
+        memcpy(old, &ds->owners[ix + 2], n * sizeof *old);
+        uint32_t nix = owners_new(ds, cap * 2, old, n);
+        free(old);
+        if (nix == UINT32_MAX)
+            return false;
+        ix = nix;
+        e->id = ix | OWNERS_FLAG | flags;
+    }
+    ds->owners[ix + 2 + n] = id;
+    ds->owners[ix]++;
+    return true;
+}
+
+/* The entry for exactly this (field, value, suffix, caseless) with hash
+ * h, or NULL. Bytes are compared exactly: only the same value is merged. */
+static entry *find_same(fsc_domainset *ds, uint64_t h, const entry *want)
+{
+    for (size_t i = (size_t)h & (ds->cap - 1); ds->slots[i].key; i = (i + 1) & (ds->cap - 1)) {
+        entry *e = &ds->slots[i];
+        if (e->meta == want->meta && e->len == want->len &&
+            (e->id & SUFFIX_FLAG) == (want->id & SUFFIX_FLAG) &&
+            memcmp(e->key, want->key, want->len) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* Places e (hash h), or adds its id to the entry of the same value. */
+static bool insert(fsc_domainset *ds, uint64_t h, const entry *e, bool suffix, unsigned field)
+{
+    entry *same_e = find_same(ds, h, e);
+    if (same_e) {
+        if (!add_owner(ds, same_e, e->id & ID_MASK))
+            return false;
+    } else {
+        place(ds->slots, ds->cap, h, e);
+        ds->n++;
+    }
+    ds->ids++;
+    ds->fields |= 1ULL << field;
+    if (suffix)
+        ds->suffix_fields |= 1ULL << field;
+    return true;
+}
+
 bool fsc_domainset_add(fsc_domainset *ds, unsigned field, const char *value, uint32_t len,
                        bool suffix, bool caseless, uint32_t id)
 {
-    if (field >= 64 || id >= SUFFIX_FLAG || len > MAX_LEN || !value)
+    if (field >= 64 || id > ID_MASK || len > MAX_LEN || !value)
         return false;
     /* load factor at most 1/2: probe chains stay short on misses, which
      * are what a detection engine mostly sees */
@@ -174,12 +274,7 @@ bool fsc_domainset_add(fsc_domainset *ds, unsigned field, const char *value, uin
     uint64_t h = hash_value(field, value, len, caseless);
     entry e = {value, id | (suffix ? SUFFIX_FLAG : 0), (uint16_t)len,
                meta_of(h, field, caseless)};
-    place(ds->slots, ds->cap, h, &e);
-    ds->n++;
-    ds->fields |= 1ULL << field;
-    if (suffix)
-        ds->suffix_fields |= 1ULL << field;
-    return true;
+    return insert(ds, h, &e, suffix, field);
 }
 
 #define BATCH 32
@@ -187,7 +282,7 @@ bool fsc_domainset_add(fsc_domainset *ds, unsigned field, const char *value, uin
 bool fsc_domainset_add_many(fsc_domainset *ds, const fsc_domainset_item *items, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (items[i].field >= 64 || items[i].id >= SUFFIX_FLAG || items[i].len > MAX_LEN ||
+        if (items[i].field >= 64 || items[i].id > ID_MASK || items[i].len > MAX_LEN ||
             !items[i].value)
             return false;
     while ((ds->n + n) * 2 > ds->cap)
@@ -208,12 +303,9 @@ bool fsc_domainset_add_many(fsc_domainset *ds, const fsc_domainset_item *items, 
         }
         for (size_t i = 0; i < m; i++) {
             const fsc_domainset_item *it = &items[b + i];
-            place(ds->slots, ds->cap, h[i], &e[i]);
-            ds->fields |= 1ULL << it->field;
-            if (it->suffix)
-                ds->suffix_fields |= 1ULL << it->field;
+            if (!insert(ds, h[i], &e[i], it->suffix, it->field))
+                return false;
         }
-        ds->n += m;
     }
     return true;
 }
@@ -236,9 +328,16 @@ static size_t probe(const fsc_domainset *ds, unsigned field, uint64_t h, const c
             continue;
         if (!same(e->key, name, n, caseless))
             continue;
-        found++;
-        if (fn)
-            fn(ctx, e->id & ~SUFFIX_FLAG);
+        if (!(e->id & OWNERS_FLAG)) {
+            found++;
+            if (fn)
+                fn(ctx, e->id & ID_MASK);
+            continue;
+        }
+        const uint32_t *o = &ds->owners[e->id & ID_MASK];
+        found += o[0];
+        for (uint32_t k = 0; fn && k < o[0]; k++)
+            fn(ctx, o[2 + k]);
     }
     return found;
 }
@@ -251,6 +350,16 @@ size_t fsc_domainset_lookup(const fsc_domainset *ds, unsigned field, const char 
     bool suffixes = (ds->suffix_fields & (1ULL << field)) != 0;
     size_t found = 0;
     uint64_t h = seed(field);
+    if (!suffixes) {
+        /* exact values only: one hash of the whole name, one probe */
+        if (caseless)
+            for (size_t i = len; i-- > 0;)
+                h = step(h, lower((unsigned char)name[i]));
+        else
+            for (size_t i = len; i-- > 0;)
+                h = step(h, (unsigned char)name[i]);
+        return probe(ds, field, finish(h), name, len, caseless, false, fn, ctx);
+    }
     for (size_t i = len; i-- > 0;) {
         h = step(h, caseless ? lower((unsigned char)name[i]) : (unsigned char)name[i]);
         if (i == 0)
@@ -266,9 +375,9 @@ bool fsc_domainset_has_field(const fsc_domainset *ds, unsigned field)
     return ds && field < 64 && (ds->fields & (1ULL << field));
 }
 
-size_t fsc_domainset_count(const fsc_domainset *ds) { return ds ? ds->n : 0; }
+size_t fsc_domainset_count(const fsc_domainset *ds) { return ds ? ds->ids : 0; }
 
 size_t fsc_domainset_bytes(const fsc_domainset *ds)
 {
-    return ds ? sizeof *ds + ds->cap * sizeof *ds->slots : 0;
+    return ds ? sizeof *ds + ds->cap * sizeof *ds->slots + ds->capowners * sizeof *ds->owners : 0;
 }

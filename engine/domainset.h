@@ -25,9 +25,11 @@ fsc_domainset *fsc_domainset_new(size_t expected);
 void fsc_domainset_free(fsc_domainset *ds);
 
 /* Adds value (len bytes, which must stay valid and unchanged as long as the
- * set: it is not copied) for field (< 64) with payload id (< 2^31). The
+ * set: it is not copied) for field (< 64) with payload id (< 2^30). The
  * same value may be added several times with different ids: a lookup
- * reports them all. False when out of memory. */
+ * reports them all, in the order they were added (the value is stored
+ * once, with the list of its ids). False when out of memory or an argument
+ * is out of range. */
 bool fsc_domainset_add(fsc_domainset *ds, unsigned field, const char *value, uint32_t len,
                        bool suffix, bool caseless, uint32_t id);
 
@@ -54,6 +56,7 @@ size_t fsc_domainset_lookup(const fsc_domainset *ds, unsigned field, const char 
 /* True when some entry has this field: a value of another field need not
  * be looked up at all. */
 bool fsc_domainset_has_field(const fsc_domainset *ds, unsigned field);
+/* (value, id) pairs added, each repeat of a value counted. */
 size_t fsc_domainset_count(const fsc_domainset *ds);
 size_t fsc_domainset_bytes(const fsc_domainset *ds);
 
