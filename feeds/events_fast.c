@@ -80,11 +80,42 @@ static bool cont(unsigned char c)
 /* p is just past an opening quote. Returns the closing quote, or NULL when
  * the string is not one yajl would take or does not end before `end`.
  * *esc is set when the string holds an escape (it must be decoded). */
+/* The special bytes of a string (below 0x20, '"', '\\', 0x80 and above)
+ * among the 8 at p: the top bit of each such byte is set in the result.
+ * A borrow may also flag a byte after (above) a special one, never one
+ * before it, so a word of plain bytes gives 0 and the lowest flag is the
+ * first special byte. */
+static uint64_t special8(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    return ((x - ones * 0x20) | (q - ones) | (b - ones) | x) & high;
+}
+
+/* The first byte at or after p that is special in a string, or end. */
+static const unsigned char *next_special(const unsigned char *p, const unsigned char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* strings are mostly plain ASCII: 8 bytes at a time; the lowest flag
+     * is the lowest address on a little-endian machine */
+    while (end - p >= 8) {
+        uint64_t t = special8(p);
+        if (t)
+            return p + (__builtin_ctzll(t) >> 3);
+        p += 8;
+    }
+#endif
+    while (p < end && bclass[*p] == B_PLAIN)
+        p++;
+    return p;
+}
+
 static const unsigned char *scan_string(const unsigned char *p, const unsigned char *end, bool *esc)
 {
     for (;;) {
-        while (p < end && bclass[*p] == B_PLAIN)
-            p++;
+        p = next_special(p, end);
         if (p == end)
             return NULL;
         size_t left = (size_t)(end - p);
@@ -202,6 +233,8 @@ static size_t decode(char *d, const unsigned char *s, size_t n)
 
 static const unsigned char *blanks(const unsigned char *p, const unsigned char *end)
 {
+    if (p<end && * p> ' ')
+        return p; /* the usual case: no blank at all */
     while (p < end && (*p == ' ' || *p == '\t'))
         p++;
     return p;
@@ -244,18 +277,22 @@ static const unsigned char *scan_number(const unsigned char *p, const unsigned c
     return p;
 }
 
-/* The row of a known key, or -1. Lines write the keys in the table's
- * order, so the row after the last one found is tried first. */
-static int find_key(const unsigned char *s, size_t n, size_t *hint)
+/* The row of the known key whose name, then '"', is at s; -1 when none is.
+ * A name followed by the quote is the whole key (no name holds a
+ * backslash), so the key's end need not be searched for first. Lines write
+ * the keys in the table's order: the row after the last one found is
+ * tried first. */
+static int known_key(const unsigned char *s, const unsigned char *end, size_t *hint)
 {
-    size_t i = *hint;
-    for (size_t k = 0; k < FSC_EVENT_NKEYS; k++, i++) {
-        if (i == FSC_EVENT_NKEYS)
-            i = 0;
-        if (fsc_event_keys[i].len == n && memcmp(fsc_event_keys[i].name, s, n) == 0) {
+    size_t left = (size_t)(end - s), i = *hint;
+    for (size_t t = 0; t < FSC_EVENT_NKEYS; t++) {
+        const fsc_event_key *key = &fsc_event_keys[i];
+        if (left > key->len && s[0] == (unsigned char)key->name[0] && s[key->len] == '"' &&
+            memcmp(s, key->name, key->len) == 0) {
             *hint = i + 1 == FSC_EVENT_NKEYS ? 0 : i + 1;
             return (int)i;
         }
+        i = i + 1 == FSC_EVENT_NKEYS ? 0 : i + 1;
     }
     return -1;
 }
@@ -265,7 +302,12 @@ typedef struct fctx {
     fsc_event_meta *meta;
     char *store;
     size_t storecap, used;
-    size_t nperms;
+    size_t budget;     /* what the yajl path would have stored, at most: the
+                        * raw length + 1 of every string kept, copied or not.
+                        * Within storecap, so the yajl path never runs out of
+                        * store where this one took the line */
+    size_t nperms;     /* permissions kept */
+    size_t first_perm; /* index of the first of them in rec->values */
 } fctx;
 
 static bool add_value(fsc_record *r, fsc_field f, const char *p, size_t n)
@@ -279,13 +321,23 @@ static bool add_value(fsc_record *r, fsc_field f, const char *p, size_t n)
     return true;
 }
 
+/* True when a string of raw length n fits the budget; it is then counted.
+ * (The store itself holds at most what the budget counts.) */
+static bool room(fctx *c, size_t n)
+{
+    if (n + 1 > c->storecap - c->budget)
+        return false;
+    c->budget += n + 1;
+    return true;
+}
+
 /* The string s[0..n) (raw, with escapes when esc) decoded into the store
  * at c->used, not yet kept. Returns its length, or SIZE_MAX to decline
  * (no room for the raw length plus a NUL, which is more than the decoded
  * string needs: when we have room, events.c's sdup has too). */
 static size_t put(fctx *c, const unsigned char *s, size_t n, bool esc)
 {
-    if (n + 1 > c->storecap - c->used)
+    if (!room(c, n))
         return SIZE_MAX;
     char *d = c->store + c->used;
     if (esc)
@@ -301,21 +353,30 @@ static bool perm(fctx *c, const unsigned char *s, size_t n, bool esc)
 {
     static const char prefix[] = FSC_EVENT_PERM_PREFIX;
     const size_t pl = sizeof prefix - 1;
-    size_t m = put(c, s, n, esc);
-    if (m == SIZE_MAX)
+    /* without escapes the value is the line's own bytes: not copied */
+    size_t m = n;
+    const char *v = (const char *)s;
+    if (esc) {
+        m = put(c, s, n, esc);
+        if (m == SIZE_MAX)
+            return false;
+        v = c->store + c->used;
+    } else if (!room(c, n)) {
         return false;
-    char *d = c->store + c->used;
-    const char *v = d;
-    if (m > pl && memcmp(d, prefix, pl) == 0) {
+    }
+    if (m > pl && memcmp(v, prefix, pl) == 0) {
         v += pl;
         m -= pl;
     }
     if (m == 0)
         return true;
     fsc_record *r = c->rec;
-    for (size_t i = 0; i < r->nvalues; i++)
-        if (r->values[i].field == FSC_F_APP_PERMISSIONS && r->values[i].len == m &&
-            memcmp(r->values[i].ptr, v, m) == 0) {
+    if (c->nperms == 0)
+        c->first_perm = r->nvalues;
+    /* the permissions kept so far are values[first_perm..]: one array
+     * (a second "permissions" key is refused) and nothing else in between */
+    for (size_t i = c->first_perm; i < c->first_perm + c->nperms; i++)
+        if (r->values[i].len == m && memcmp(r->values[i].ptr, v, m) == 0) {
             c->meta->dropped_permissions++;
             return true;
         }
@@ -323,10 +384,14 @@ static bool perm(fctx *c, const unsigned char *s, size_t n, bool esc)
         c->meta->dropped_permissions++;
         return true;
     }
-    memmove(d, v, m);
-    c->used += m;
+    if (esc) {
+        char *d = c->store + c->used;
+        memmove(d, v, m);
+        c->used += m;
+        v = d;
+    }
     c->nperms++;
-    return add_value(r, FSC_F_APP_PERMISSIONS, d, m);
+    return add_value(r, FSC_F_APP_PERMISSIONS, v, m);
 }
 
 /* A string value of known key row k (not permissions), as cb_string. */
@@ -353,6 +418,12 @@ static bool string_value(fctx *c, int k, const unsigned char *s, size_t n, bool 
             }
         return false;
     default: break;
+    }
+    if (key->dest == DEST_VALUE && !key->hash && !esc) {
+        /* package, label: the line's own bytes, not copied */
+        if (!room(c, n))
+            return false;
+        return n == 0 || add_value(r, key->field, (const char *)s, n);
     }
     size_t m = put(c, s, n, esc);
     if (m == SIZE_MAX)
@@ -481,11 +552,16 @@ bool fsc_event_parse_fast(const char *buf, size_t len, fsc_record *rec, fsc_even
         if (p == end || *p != '"')
             return false;
         const unsigned char *ks = ++p;
-        while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80)
-            p++;
-        if (p == end || *p != '"')
-            return false;
-        int k = find_key(ks, (size_t)(p - ks), &hint);
+        int k = known_key(ks, end, &hint);
+        if (k >= 0) {
+            p = ks + fsc_event_keys[k].len;
+        } else {
+            /* an unknown key: skipped, with its value */
+            while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80)
+                p++;
+            if (p == end || *p != '"')
+                return false;
+        }
         if (k >= 0) {
             if (seen & 1u << k)
                 return false; /* a duplicate key */

@@ -21,8 +21,11 @@
 #include "events.h"
 
 /* Parses one line (buf, len; no newline) into *rec and *meta (meta may be
- * NULL). Never reads past buf[len - 1]. Strings are copied into store
- * (storecap bytes), rec and meta point into it or at static strings.
+ * NULL). Never reads past buf[len - 1]. Values without escapes that are
+ * kept as they are written (package, label, permissions) point into buf;
+ * the rest are copied into store (storecap bytes; the C strings of
+ * subscriber and meta, hashes, anything decoded); event points at a static
+ * string. So rec is valid as long as both buf and store are.
  * Returns true when the line was parsed: rec (source, ts, subscriber,
  * event, nvalues and values[0..nvalues)) and meta then equal what
  * fsc_event_parse_ex returns for it with FSC_OK; values past nvalues are
