@@ -2,7 +2,7 @@
  * zmq_poll loop (see dispatchd.h).
  *
  * The main thread owns every ZeroMQ socket but the ZAP handler's. Each
- * round: poll the parts' sockets (at most 100 ms, less when the service has
+ * round: poll the parts' sockets (at most 10 ms, less when the service has
  * an escalation or expiry due), let each part handle what is ready (the
  * ingest part stores a batch of alerts with one group commit and
  * acknowledges it), run the service's tick about once a second, then let
@@ -109,8 +109,11 @@ static void loop(dmn *dm)
         if (due > next_tick)
             due = next_tick;
         double wait = due - wall();
-        if (wait > 0.1) /* the parts' resends and timeouts run in flush */
-            wait = 0.1;
+        /* flush runs after every poll: the parts' resends, timeouts and
+         * catch-up batches (one per flush) have no socket event of their own,
+         * so an idle loop still turns 100 times a second */
+        if (wait > 0.01)
+            wait = 0.01;
         if (wait < 0)
             wait = 0;
         int rc = zmq_poll(items, n, (long)ceil(wait * 1000));

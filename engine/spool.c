@@ -71,6 +71,7 @@ struct fsc_spool {
     /* the sender's own (no lock) */
     void *zctx, *dealer, *mon;
     bool connected;
+    bool was_connected;   /* a connection before: the next one is a reconnect */
     bool auth_reported;
     int rfd;              /* segment being read back */
     uint64_t rfirst;
@@ -401,7 +402,7 @@ static void dead_letter(fsc_spool *s, uint64_t seq, const char *json, size_t len
         close(fd);
     }
     yajl_gen_free(g);
-    fprintf(stderr, "fraudscan: dispatch refused alert %s: %s (moved to %s)\n", ref, why, path);
+    fprintf(stderr, "fraudscan: alert %s moved to %s: %s\n", ref, path, why);
     if (ok)
         return;
 fail:
@@ -712,10 +713,9 @@ static void on_monitor(fsc_spool *s, double now)
     }
     zmq_msg_close(&m);
     if (ev == ZMQ_EVENT_CONNECTED || ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-        if (!s->connected) { /* what the old connection carried may be lost */
-            s->connected = true;
+        if (!s->connected && s->was_connected) /* the old one may have lost some */
             resend(s, now, true);
-        }
+        s->connected = s->was_connected = true;
     } else if (ev == ZMQ_EVENT_DISCONNECTED) {
         s->connected = false;
     } else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && !s->auth_reported) {
@@ -937,6 +937,11 @@ fsc_status fsc_spool_append(fsc_spool *s, const char *json, size_t len)
 {
     char head[24];
     fsc_status st = FSC_OK;
+    if (len > ALERT_MAX_BYTES) { /* dispatch could never store it: say so now */
+        dead_letter(s, 0, json, len, "larger than dispatch stores");
+        atomic_fetch_add(&s->n_nacked, 1);
+        return FSC_ELIMIT;
+    }
     pthread_mutex_lock(&s->mu);
     if (s->wsize >= s->cfg.segment_bytes) { /* start the next segment */
         uint64_t first = s->last + 1;

@@ -66,7 +66,9 @@ fsc_status fsc_spool_open(const fsc_spool_config *cfg, fsc_spool **out, char *er
 /* Appends one alert (json, len bytes, no newline; copied). Returns once the
  * line is written to the segment (not yet fdatasynced: the sender does that
  * per batch). FSC_EIO when the write failed (said once on stderr, counted):
- * the alert is then not spooled. Never waits for the network. */
+ * the alert is then not spooled. FSC_ELIMIT when it is larger than
+ * dispatch stores: it goes to the dead letters at once (ref "<engine>:0").
+ * Never waits for the network. */
 fsc_status fsc_spool_append(fsc_spool *s, const char *json, size_t len);
 
 /* Alerts appended but not yet done (acknowledged or dead-lettered). */
