@@ -42,6 +42,7 @@ struct fsc_domainset {
     uint32_t *owners;  /* lists of ids of one value, each [count, cap, id...] */
     size_t nowners, capowners;
     uint64_t fields;   /* bit f: some entry has field f */
+    uint64_t exact_fields;  /* bit f: some exact entry has field f */
     uint64_t suffix_fields; /* bit f: some suffix entry has field f */
     bool mapped;       /* slots come from mmap (large tables), not calloc */
 };
@@ -108,6 +109,62 @@ static uint64_t hash_value(unsigned field, const char *s, size_t len, bool casel
     return finish(h);
 }
 
+/* Exact entries are hashed whole, 8 bytes at a time: they need no hash of
+ * each label suffix, and a byte-at-a-time FNV chain (a multiply per byte,
+ * each waiting for the last) was most of what an install event's lookups
+ * cost (permissions, package, installer: all exact values). */
+static inline uint64_t lower8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+    uint64_t h7 = x & ~high; /* each byte below 0x80: no carry between bytes */
+    uint64_t ge_a = h7 + ones * (0x80 - 'A'), gt_z = h7 + ones * (0x7f - 'Z');
+    uint64_t upper = ge_a & ~gt_z & ~x & high; /* 'A'..'Z' */
+    return x | upper >> 2;                     /* + 0x20 */
+}
+
+static inline uint64_t word_step(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    return h << 31 | h >> 33;
+}
+
+static uint64_t hash_exact(unsigned field, const char *s, size_t len, bool caseless)
+{
+    uint64_t h = seed(field) ^ (uint64_t)len * 0xc2b2ae3d27d4eb4fULL;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = word_step(h, caseless ? lower8(w) : w);
+    }
+    if (i < len) {
+        /* the last 1..7 bytes without a call to memcpy: the last 8 of the
+         * value when it is that long (overlapping bytes hashed twice),
+         * else two overlapping 4-byte loads, else bytes */
+        uint64_t w = 0;
+        if (len >= 8) {
+            memcpy(&w, s + len - 8, 8);
+        } else if (len >= 4) {
+            uint32_t a, b;
+            memcpy(&a, s, 4);
+            memcpy(&b, s + len - 4, 4);
+            w = (uint64_t)a << 32 | b;
+        } else {
+            for (size_t k = 0; k < len; k++)
+                w = w << 8 | (unsigned char)s[k];
+        }
+        h = word_step(h, caseless ? lower8(w) : w);
+    }
+    return finish(h);
+}
+
+/* The hash an entry is placed by: suffix entries the right-to-left running
+ * hash (a lookup makes it at every label boundary), exact ones hash_exact. */
+static uint64_t hash_of(unsigned field, const char *s, size_t len, bool suffix, bool caseless)
+{
+    return suffix ? hash_value(field, s, len, caseless) : hash_exact(field, s, len, caseless);
+}
+
 static bool same(const char *a, const char *b, size_t n, bool caseless)
 {
     if (!caseless)
@@ -163,7 +220,9 @@ static bool grow(fsc_domainset *ds)
         const entry *e = &ds->slots[i];
         if (e->key)
             place(ns, ncap,
-                  hash_value(e->meta & 63u, e->key, e->len, (e->meta >> 6 & 1u) != 0), e);
+                  hash_of(e->meta & 63u, e->key, e->len, (e->id & SUFFIX_FLAG) != 0,
+                          (e->meta >> 6 & 1u) != 0),
+                  e);
     }
     free_slots(ds->slots, ds->cap, ds->mapped);
     ds->slots = ns;
@@ -259,6 +318,8 @@ static bool insert(fsc_domainset *ds, uint64_t h, const entry *e, bool suffix, u
     ds->fields |= 1ULL << field;
     if (suffix)
         ds->suffix_fields |= 1ULL << field;
+    else
+        ds->exact_fields |= 1ULL << field;
     return true;
 }
 
@@ -271,7 +332,7 @@ bool fsc_domainset_add(fsc_domainset *ds, unsigned field, const char *value, uin
      * are what a detection engine mostly sees */
     if ((ds->n + 1) * 2 > ds->cap && !grow(ds))
         return false;
-    uint64_t h = hash_value(field, value, len, caseless);
+    uint64_t h = hash_of(field, value, len, suffix, caseless);
     entry e = {value, id | (suffix ? SUFFIX_FLAG : 0), (uint16_t)len,
                meta_of(h, field, caseless)};
     return insert(ds, h, &e, suffix, field);
@@ -296,7 +357,7 @@ bool fsc_domainset_add_many(fsc_domainset *ds, const fsc_domainset_item *items, 
         uint64_t h[BATCH];
         for (size_t i = 0; i < m; i++) {
             const fsc_domainset_item *it = &items[b + i];
-            h[i] = hash_value(it->field, it->value, it->len, it->caseless);
+            h[i] = hash_of(it->field, it->value, it->len, it->suffix, it->caseless);
             e[i] = (entry){it->value, it->id | (it->suffix ? SUFFIX_FLAG : 0), (uint16_t)it->len,
                            meta_of(h[i], it->field, it->caseless)};
             __builtin_prefetch(&ds->slots[(size_t)h[i] & (ds->cap - 1)], 1);
@@ -310,21 +371,19 @@ bool fsc_domainset_add_many(fsc_domainset *ds, const fsc_domainset_item *items, 
     return true;
 }
 
-/* Reports the entries with hash h and key name[0..n); suffix_only: the
- * name is a proper label suffix of what was asked, so exact entries do not
- * count. */
+/* Reports the entries of one kind (suffix or exact: each kind is placed by
+ * its own hash, see hash_of) with hash h and key name[0..n). */
 static size_t probe(const fsc_domainset *ds, unsigned field, uint64_t h, const char *name,
-                    size_t n, bool caseless, bool suffix_only, fsc_domainset_fn fn, void *ctx)
+                    size_t n, bool caseless, bool suffix, fsc_domainset_fn fn, void *ctx)
 {
     size_t found = 0;
     /* the caseless bit is not compared: the lookup's own flag decides how
      * bytes compare, as it decided how the name was hashed */
     const unsigned want = meta_of(h, field, false) & ~(1u << 6);
+    const uint32_t kind = suffix ? SUFFIX_FLAG : 0;
     for (size_t i = (size_t)h & (ds->cap - 1); ds->slots[i].key; i = (i + 1) & (ds->cap - 1)) {
         const entry *e = &ds->slots[i];
-        if ((e->meta & ~(1u << 6)) != want || e->len != n)
-            continue;
-        if (suffix_only && !(e->id & SUFFIX_FLAG))
+        if ((e->meta & ~(1u << 6)) != want || e->len != n || (e->id & SUFFIX_FLAG) != kind)
             continue;
         if (!same(e->key, name, n, caseless))
             continue;
@@ -347,24 +406,19 @@ size_t fsc_domainset_lookup(const fsc_domainset *ds, unsigned field, const char 
 {
     if (!ds || field >= 64 || !(ds->fields & (1ULL << field)) || len == 0)
         return 0;
-    bool suffixes = (ds->suffix_fields & (1ULL << field)) != 0;
     size_t found = 0;
+    /* exact entries: one probe with the name's whole hash */
+    if (ds->exact_fields & (1ULL << field))
+        found += probe(ds, field, hash_exact(field, name, len, caseless), name, len, caseless,
+                       false, fn, ctx);
+    if (!(ds->suffix_fields & (1ULL << field)))
+        return found;
+    /* suffix entries: the whole name, then each label suffix, hashed in
+     * one right-to-left pass */
     uint64_t h = seed(field);
-    if (!suffixes) {
-        /* exact values only: one hash of the whole name, one probe */
-        if (caseless)
-            for (size_t i = len; i-- > 0;)
-                h = step(h, lower((unsigned char)name[i]));
-        else
-            for (size_t i = len; i-- > 0;)
-                h = step(h, (unsigned char)name[i]);
-        return probe(ds, field, finish(h), name, len, caseless, false, fn, ctx);
-    }
     for (size_t i = len; i-- > 0;) {
         h = step(h, caseless ? lower((unsigned char)name[i]) : (unsigned char)name[i]);
-        if (i == 0)
-            found += probe(ds, field, finish(h), name, len, caseless, false, fn, ctx);
-        else if (suffixes && name[i - 1] == '.')
+        if (i == 0 || name[i - 1] == '.')
             found += probe(ds, field, finish(h), name + i, len - i, caseless, true, fn, ctx);
     }
     return found;
