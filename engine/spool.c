@@ -128,7 +128,8 @@ static bool parse_head(const char *line, size_t len, uint64_t *seq, size_t *jo)
 {
     uint64_t v = 0;
     size_t i = 0;
-    while (i < len && i < 20 && line[i] >= '0' && line[i] <= '9') {
+    /* 19 digits at most: every such number fits in 64 bits */
+    while (i < len && i < 19 && line[i] >= '0' && line[i] <= '9') {
         v = v * 10 + (uint64_t)(line[i] - '0');
         i++;
     }
@@ -215,7 +216,7 @@ static uint64_t read_watermark(const fsc_spool *s)
     char *end;
     errno = 0;
     unsigned long long v = strtoull(buf, &end, 10);
-    if (errno || end == buf)
+    if (errno || end == buf || v > (1ULL << 62))
         return 0; /* unreadable: resend everything still on disk */
     return v;
 }

@@ -4,8 +4,12 @@
 # refused at file:line:col, like the engine's file.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dispatch_lib.sh"
-dispatch_config "  journal: $TMP/journal"
+HPORT=$(free_port)
+dispatch_config "  journal: $TMP/journal" "  http: 127.0.0.1:$HPORT"
 dispatch_start
+# the HTTP API is served by the same daemon
+python3 -c 'import sys, urllib.request; r = urllib.request.urlopen(sys.argv[1], timeout=5); sys.exit(r.status != 200)' \
+  "http://127.0.0.1:$HPORT/healthz" || fail "dispatch's HTTP API does not answer /healthz"
 cat >"$TMP/run.yaml" <<EOC
 capture:
   file: $SAMPLE/traffic.pcap
@@ -25,6 +29,13 @@ alerts:
   dispatch_wait: 20
 EOC
 "$FRAUDSCAN" run -c "$TMP/run.yaml" 2>"$TMP/run.err" || { cat "$TMP/run.err"; fail "run failed"; }
+kill -HUP "$DPID" # roster and tokens reloaded, the daemon goes on
+for _ in $(seq 100); do
+  grep "SIGHUP: roster and tokens reloaded" "$TMP/dispatch.err" >/dev/null && break
+  sleep 0.05
+done
+grep "SIGHUP: roster and tokens reloaded" "$TMP/dispatch.err" >/dev/null ||
+  { cat "$TMP/dispatch.err"; fail "SIGHUP did not reload roster and tokens"; }
 dispatch_stop
 alert_ids "$TMP/alerts.jsonl" >"$TMP/emitted"
 journal_ids "$TMP/journal" >"$TMP/stored"
