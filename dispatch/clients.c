@@ -283,9 +283,10 @@ static void run(clients *cs, client *c, const char *id, size_t idlen, const fsc_
     body[0] = '\0';
     switch (r->verb) {
     case FSC_VERB_SUBSCRIBE:
-        if (r->queue[0] && !fsc_svc_may_read(s, &c->p, r->queue)) {
-            st = FSC_EDENIED;
-            snprintf(err, sizeof err, "%s may not read queue %s", c->p.name, r->queue);
+        if (r->queue[0] &&
+            (st = fsc_svc_check_read(s, &c->p, r->queue, "subscribe", now, err, sizeof err)) !=
+                FSC_OK) {
+            wrote = true; /* the refusal is an entry: committed below */
             break;
         }
         snprintf(c->queue, sizeof c->queue, "%s", r->queue);

@@ -319,12 +319,18 @@ void http_r_events(fsc_http *h, struct MHD_Connection *c, http_req *r, const cha
         return;
     }
     if (queue && *queue) {
+        char why[300];
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
         pthread_mutex_lock(&h->d->lock);
-        bool may = fsc_svc_may_read(h->d->svc, &r->who, queue);
+        fsc_status cs = fsc_svc_check_read(h->d->svc, &r->who, queue, "events",
+                                           (double)now.tv_sec + (double)now.tv_nsec / 1e9, why,
+                                           sizeof why);
+        if (cs != FSC_OK)
+            fsc_svc_commit(h->d->svc); /* the refusal's entry: audited like any */
         pthread_mutex_unlock(&h->d->lock);
-        if (!may) {
-            http_error(h, a, MHD_HTTP_FORBIDDEN, FSC_EDENIED, "%s may not read queue %s",
-                       r->who.name, queue);
+        if (cs != FSC_OK) {
+            http_error(h, a, MHD_HTTP_FORBIDDEN, FSC_EDENIED, "%s", why);
             return;
         }
     }

@@ -327,6 +327,17 @@ bool fsc_svc_may_read(const fsc_svc *s, const fsc_principal *p, const char *queu
     return queue && p->role == FSC_ROLE_OFFICER && fsc_auth_allows(p, FSC_ACT_READ, queue);
 }
 
+fsc_status fsc_svc_check_read(fsc_svc *s, const fsc_principal *p, const char *queue,
+                              const char *action, double now, char *err, size_t errcap)
+{
+    if (fsc_svc_may_read(s, p, queue))
+        return FSC_OK;
+    char why[200];
+    snprintf(why, sizeof why, "%s may not read queue %s", p ? p->name : "(nobody)",
+             queue ? queue : "(all)");
+    return svc_refuse(s, p, action, NULL, NULL, svc_now(now), why, err, errcap);
+}
+
 bool fsc_svc_entry_visible(const fsc_svc *s, const fsc_principal *p, const fsc_svc_filter *f,
                            const char *kind, const char *queue, int level)
 {

@@ -183,6 +183,11 @@ fsc_status fsc_svc_feed(fsc_svc *s, const fsc_principal *p, uint64_t after,
  * liaisons and admins read every queue; officers the queues named in their
  * precincts ("*": all). Entries of no queue (reloads) are not for officers. */
 bool fsc_svc_may_read(const fsc_svc *s, const fsc_principal *p, const char *queue);
+/* The same check for a request to follow queue (a subscription, an event
+ * stream): FSC_OK, or FSC_EDENIED with the reason in err after appending a
+ * "refused" entry (action `action`), which the caller commits like any. */
+fsc_status fsc_svc_check_read(fsc_svc *s, const fsc_principal *p, const char *queue,
+                              const char *action, double now, char *err, size_t errcap);
 /* The one selection both fsc_svc_feed and live pushes use: may p read the
  * entry the listener was given (kind, queue, level), and does f (NULL: no
  * filter) select it? Every entry about an alert carries its "queue" (the

@@ -436,6 +436,10 @@ def run(api, tmp, ep, hport):
     ok(s_q.ids() == east_live, "?after=0 is the same catch-up as Last-Event-ID: 0")
     st, _, got = api.call("GET", "/events?queue=P-NORTH", "o.east")
     ok(st == 403, f"an officer may not stream another precinct's queue: {st}")
+    with open(os.path.join(tmp, "journal", "journal.log")) as f:
+        ok(any('"kind":"refused"' in line and '"action":"events"' in line and
+               '"who":"o.east"' in line for line in f),
+           "the refused stream is in the journal like any refusal")
     st, _, got = api.call("GET", "/events", "o.east", headers={"Last-Event-ID": "x1"})
     ok(st == 400, f"a bad Last-Event-ID is 400: {st}")
 

@@ -175,6 +175,17 @@ static void raw(void *s, int n, const char *const *f, char *status, size_t cap)
     }
 }
 
+static int count_refused_subscribe(void *ctx, uint64_t seq, const char *json, size_t len)
+{
+    (void)seq;
+    int *found = ctx;
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), json);
+    if (strstr(buf, "\"kind\":\"refused\"") && strstr(buf, "\"action\":\"subscribe\""))
+        (*found)++;
+    return 0;
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/fsc-test-clients-XXXXXX");
@@ -319,6 +330,16 @@ int main(void)
     CHECK(st == FSC_EDENIED && body && strstr(body, "may not read"),
           "an officer may not subscribe to another precinct: %s", body ? body : "-");
     free(body);
+    {
+        /* ... and the refusal is audited: an entry in the store */
+        pthread_mutex_lock(&d.lock);
+        fsc_principal adm = {.name = "admin", .role = FSC_ROLE_ADMIN};
+        fsc_svc_filter all = {0};
+        int found = 0;
+        fsc_svc_feed(d.svc, &adm, 0, &all, count_refused_subscribe, &found);
+        pthread_mutex_unlock(&d.lock);
+        CHECK(found == 1, "the refused subscription is a refused entry (%d)", found);
+    }
     char id[40];
     snprintf(id, sizeof id, "{\"alert_id\":\"%016x\"}", 2);   /* a P-WEST alert */
     st = call(c2, "claim", id, &body);
