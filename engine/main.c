@@ -16,7 +16,7 @@ static const struct {
     {"alerts", fsc_cmd_alerts, "follow, format and work alerts (tail, format, claim .. report)"},
     {"ctl", fsc_cmd_ctl, "ask a running engine to reload its rules or show its counters"},
     {"model", fsc_cmd_model, "check a scoring model, or fit one to outcomes (model check|fit)"},
-    {"keys", fsc_cmd_keys, "make CURVE key pairs for dispatch and its peers (keys generate)"},
+    {"keys", fsc_cmd_keys, "make CURVE key pairs and API tokens for dispatch (keys generate, keys token)"},
     {"dispatch", fsc_cmd_dispatch, "store alerts and serve officers, liaisons, banks (dispatch -c)"},
     {"paystop", fsc_cmd_paystop, "request and follow payment stops (request, status, stats)"},
 };
