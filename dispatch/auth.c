@@ -79,36 +79,14 @@ static void parse_token(fsc_auth *a, const char *name, yaml_document_t *doc, yam
                         fsc_diag *diag)
 {
     tok_entry t = {0};
-    yaml_node_t *nn = NULL, *rn = NULL, *pn = NULL, *sn = NULL;
+    static const char *const keys[] = {"name", "role", "precincts", "sha256"};
+    yaml_node_t *field[4] = {0};
     if (m->type != YAML_MAPPING_NODE) {
         fsc_yamldoc_error(diag, name, m, "a token is a mapping (name, role, precincts, sha256)");
         return;
     }
-    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(doc, p->key);
-        yaml_node_t *v = yaml_document_get_node(doc, p->value);
-        const char *key = fsc_yamldoc_scalar(k);
-        yaml_node_t **slot = NULL;
-        if (key && strcmp(key, "name") == 0)
-            slot = &nn;
-        else if (key && strcmp(key, "role") == 0)
-            slot = &rn;
-        else if (key && strcmp(key, "precincts") == 0)
-            slot = &pn;
-        else if (key && strcmp(key, "sha256") == 0)
-            slot = &sn;
-        if (!slot) {
-            fsc_yamldoc_error(diag, name, k,
-                              "unknown key '%s' in a token (name, role, precincts, sha256)",
-                              key ? key : "?");
-            continue;
-        }
-        if (*slot) {
-            fsc_yamldoc_error(diag, name, k, "'%s' is set twice", key);
-            continue;
-        }
-        *slot = v;
-    }
+    fsc_yamldoc_fields(name, doc, m, "a token", keys, field, 4, diag);
+    yaml_node_t *nn = field[0], *rn = field[1], *pn = field[2], *sn = field[3];
     const char *nm = fsc_yamldoc_scalar(nn), *role = fsc_yamldoc_scalar(rn);
     if (!nn || !nm || !*nm || strlen(nm) >= sizeof t.p.name) {
         fsc_yamldoc_error(diag, name, nn ? nn : m, "a token needs 'name' (1 to 63 bytes)");
@@ -181,27 +159,19 @@ fsc_status fsc_auth_load_buf(const char *name, const char *buf, size_t len, fsc_
                              fsc_auth **out)
 {
     yaml_document_t doc;
+    yaml_node_t *root, *list = NULL;
     size_t errors = diag->errors;
-    if (len > FSC_AUTH_MAX_BYTES) {
-        fsc_diagf(diag, FSC_SEV_ERROR, name, 0, 0, "larger than %d bytes", FSC_AUTH_MAX_BYTES);
-        return FSC_ELIMIT;
-    }
+    fsc_status st = fsc_yamldoc_open(name, buf, len, FSC_AUTH_MAX_BYTES,
+                                     "the tokens file is a mapping with 'tokens'", diag, &doc,
+                                     &root);
+    if (st != FSC_OK)
+        return st;
     fsc_auth *a = calloc(1, sizeof *a);
-    if (!a)
+    if (!a) {
+        yaml_document_delete(&doc);
         return FSC_ENOMEM;
+    }
     fsc_sha256_hex(buf, len, a->digest);
-    if (!fsc_yamldoc_parse(name, buf, len, diag, &doc)) {
-        fsc_auth_free(a);
-        return FSC_EMALFORMED;
-    }
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    yaml_node_t *list = NULL;
-    if (!root || root->type != YAML_MAPPING_NODE) {
-        fsc_diagf(diag, FSC_SEV_ERROR, name, root ? root->start_mark.line + 1 : 1,
-                  root ? root->start_mark.column + 1 : 1,
-                  "the tokens file is a mapping with 'tokens'");
-        goto done;
-    }
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
          p++) {
         yaml_node_t *k = yaml_document_get_node(&doc, p->key);
@@ -221,7 +191,6 @@ fsc_status fsc_auth_load_buf(const char *name, const char *buf, size_t len, fsc_
         for (yaml_node_item_t *it = list->data.sequence.items.start;
              it < list->data.sequence.items.top; it++)
             parse_token(a, name, &doc, yaml_document_get_node(&doc, *it), diag);
-done:
     yaml_document_delete(&doc);
     if (diag->errors != errors) {
         fsc_auth_free(a);
@@ -231,19 +200,16 @@ done:
     return FSC_OK;
 }
 
+/* fsc_auth_load_buf with the untyped out fsc_yamldoc_load hands on */
+static fsc_status load_bytes(const char *name, const char *buf, size_t len, fsc_diag *diag,
+                             void *out)
+{
+    return fsc_auth_load_buf(name, buf, len, diag, out);
+}
+
 fsc_status fsc_auth_load(const char *path, fsc_diag *diag, fsc_auth **out)
 {
-    char *buf;
-    size_t len;
-    fsc_diag stderr_diag = {0};
-    if (!diag)
-        diag = &stderr_diag;
-    fsc_status st = fsc_yamldoc_read(path, FSC_AUTH_MAX_BYTES, diag, &buf, &len);
-    if (st != FSC_OK)
-        return st;
-    st = fsc_auth_load_buf(path, buf, len, diag, out);
-    free(buf);
-    return st;
+    return fsc_yamldoc_load(path, FSC_AUTH_MAX_BYTES, diag, load_bytes, out);
 }
 
 void fsc_auth_free(fsc_auth *a)

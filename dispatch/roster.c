@@ -140,39 +140,16 @@ static void parse_shift(fsc_roster *r, const char *name, yaml_document_t *doc, y
                         fsc_diag *diag)
 {
     shift sh = {0};
-    yaml_node_t *from = NULL, *to = NULL, *weekly = NULL, *officer = NULL, *prec = NULL;
+    static const char *const keys[] = {"officer", "precincts", "from", "to", "weekly"};
+    yaml_node_t *field[5] = {0};
     if (m->type != YAML_MAPPING_NODE) {
         fsc_yamldoc_error(diag, name, m, "a shift is a mapping (officer, precincts, "
                                          "from/to or weekly)");
         return;
     }
-    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(doc, p->key);
-        yaml_node_t *v = yaml_document_get_node(doc, p->value);
-        const char *key = fsc_yamldoc_scalar(k);
-        yaml_node_t **slot = NULL;
-        if (key && strcmp(key, "officer") == 0)
-            slot = &officer;
-        else if (key && strcmp(key, "precincts") == 0)
-            slot = &prec;
-        else if (key && strcmp(key, "from") == 0)
-            slot = &from;
-        else if (key && strcmp(key, "to") == 0)
-            slot = &to;
-        else if (key && strcmp(key, "weekly") == 0)
-            slot = &weekly;
-        if (!slot) {
-            fsc_yamldoc_error(diag, name, k,
-                              "unknown key '%s' in a shift (officer, precincts, from, to, "
-                              "weekly)", key ? key : "?");
-            continue;
-        }
-        if (*slot) {
-            fsc_yamldoc_error(diag, name, k, "'%s' is set twice", key);
-            continue;
-        }
-        *slot = v;
-    }
+    fsc_yamldoc_fields(name, doc, m, "a shift", keys, field, 5, diag);
+    yaml_node_t *officer = field[0], *prec = field[1], *from = field[2], *to = field[3],
+                *weekly = field[4];
     const char *o = fsc_yamldoc_scalar(officer);
     if (!officer) {
         fsc_yamldoc_error(diag, name, m, "a shift needs 'officer'");
@@ -262,28 +239,20 @@ fsc_status fsc_roster_load_buf(const char *name, const char *buf, size_t len, fs
                                fsc_roster **out)
 {
     yaml_document_t doc;
+    yaml_node_t *root, *shifts = NULL;
     size_t errors = diag->errors;
-    if (len > FSC_ROSTER_MAX_BYTES) {
-        fsc_diagf(diag, FSC_SEV_ERROR, name, 0, 0, "larger than %d bytes", FSC_ROSTER_MAX_BYTES);
-        return FSC_ELIMIT;
-    }
+    fsc_status st = fsc_yamldoc_open(name, buf, len, FSC_ROSTER_MAX_BYTES,
+                                     "the roster is a mapping with 'desk' and 'shifts'", diag,
+                                     &doc, &root);
+    if (st != FSC_OK)
+        return st;
     fsc_roster *r = calloc(1, sizeof *r);
-    if (!r)
+    if (!r) {
+        yaml_document_delete(&doc);
         return FSC_ENOMEM;
+    }
     snprintf(r->desk, sizeof r->desk, "DESK");
     fsc_sha256_hex(buf, len, r->digest);
-    if (!fsc_yamldoc_parse(name, buf, len, diag, &doc)) {
-        fsc_roster_free(r);
-        return FSC_EMALFORMED;
-    }
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    yaml_node_t *shifts = NULL;
-    if (!root || root->type != YAML_MAPPING_NODE) {
-        fsc_diagf(diag, FSC_SEV_ERROR, name, root ? root->start_mark.line + 1 : 1,
-                  root ? root->start_mark.column + 1 : 1,
-                  "the roster is a mapping with 'desk' and 'shifts'");
-        goto done;
-    }
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
          p++) {
         yaml_node_t *k = yaml_document_get_node(&doc, p->key);
@@ -312,7 +281,6 @@ fsc_status fsc_roster_load_buf(const char *name, const char *buf, size_t len, fs
         for (yaml_node_item_t *it = shifts->data.sequence.items.start;
              it < shifts->data.sequence.items.top; it++)
             parse_shift(r, name, &doc, yaml_document_get_node(&doc, *it), diag);
-done:
     yaml_document_delete(&doc);
     if (diag->errors != errors) {
         fsc_roster_free(r);
@@ -322,19 +290,16 @@ done:
     return FSC_OK;
 }
 
+/* fsc_roster_load_buf with the untyped out fsc_yamldoc_load hands on */
+static fsc_status load_bytes(const char *name, const char *buf, size_t len, fsc_diag *diag,
+                             void *out)
+{
+    return fsc_roster_load_buf(name, buf, len, diag, out);
+}
+
 fsc_status fsc_roster_load(const char *path, fsc_diag *diag, fsc_roster **out)
 {
-    char *buf;
-    size_t len;
-    fsc_diag stderr_diag = {0};
-    if (!diag)
-        diag = &stderr_diag;
-    fsc_status st = fsc_yamldoc_read(path, FSC_ROSTER_MAX_BYTES, diag, &buf, &len);
-    if (st != FSC_OK)
-        return st;
-    st = fsc_roster_load_buf(path, buf, len, diag, out);
-    free(buf);
-    return st;
+    return fsc_yamldoc_load(path, FSC_ROSTER_MAX_BYTES, diag, load_bytes, out);
 }
 
 void fsc_roster_free(fsc_roster *r)
