@@ -246,11 +246,22 @@ bool svc_role_may(const fsc_principal *p, fsc_action act);
 bool svc_alert_allowed(const fsc_principal *p, fsc_action act, const svc_alert *a);
 
 /* ---- reads (service_read.c) ---- */
-/* [from, to) in seconds (either may be infinite) as fsc_time bounds. */
-void svc_window(double from, double to, fsc_time *f, fsc_time *t);
+/* The start of a report over [from, to) (report, paystop stats): FSC_OK
+ * with the window in seconds (either may be infinite) as fsc_time bounds
+ * *f, *t; or svc_ready's failure; or FSC_EDENIED, with a "refused" entry
+ * for action, when p's role may not read. */
+fsc_status svc_report_begin(fsc_svc *s, const fsc_principal *p, const char *action,
+                            double from, double to, fsc_time *f, fsc_time *t);
+/* A new generator with the report's outer map open and its "from" and
+ * "to" written (null when unbounded); NULL when out of memory. */
+yajl_gen svc_report_gen(double from, double to, fsc_time f, fsc_time t, bool *bad);
 /* An array of the entries numbered in h (committed ones from the store,
  * the rest from the pending batch), each as its JSON object. */
 fsc_status svc_gen_history(fsc_svc *s, yajl_gen g, const svc_seqs *h, bool *bad);
+/* Ends what show and paystop show write: the "history" key and h's
+ * entries, then the outer map's close, then the text into *out (as
+ * svc_gen_finish). g is freed whatever the outcome. */
+fsc_status svc_gen_show_end(fsc_svc *s, yajl_gen g, const svc_seqs *h, bool bad, char **out);
 
 /* ---- helpers (service_util.c) ---- */
 int svc_heap_push(fsc_svc *s, fsc_time when, uint32_t idx, uint8_t kind);
@@ -262,8 +273,18 @@ bool svc_name_ok(const char *s);
 fsc_time svc_now(double now);
 /* The real time, for the refusal entries of reads (which take no now). */
 fsc_time svc_wallclock(void);
-int svc_seconds_cmp(const void *a, const void *b);
-int64_t svc_percentile(const int64_t *sorted, size_t n, double p);
+/* The durations (microseconds) a report's row collects for percentiles:
+ * one per alert or stop in the report's window, so bounded by the state.
+ * Zero-initialised is empty; the owner frees v. */
+typedef struct svc_durs {
+    int64_t *v;
+    size_t n, cap;
+} svc_durs;
+/* Appends us: 0, or -1 when out of memory (d unchanged). */
+int svc_durs_push(svc_durs *d, int64_t us);
+/* Sorts d in place, then writes "p50" and "p90" (nearest rank, seconds;
+ * null when d is empty) into the map open in g. */
+void svc_gen_percentiles(yajl_gen g, svc_durs *d, bool *bad);
 
 /* yajl_gen helpers: each sets *bad on a generator error. */
 yajl_gen svc_gen_new(void);

@@ -194,14 +194,7 @@ fsc_status fsc_svc_paystop_show(fsc_svc *s, const fsc_principal *p, const char *
     yajl_gen_map_open(g);
     svc_gs(g, "paystop", &bad);
     gen_paystop(g, s, ps, &bad);
-    svc_gs(g, "history", &bad);
-    st = svc_gen_history(s, g, &ps->hist, &bad);
-    yajl_gen_map_close(g);
-    if (st != FSC_OK) {
-        yajl_gen_free(g);
-        return st;
-    }
-    return svc_gen_finish(g, bad, out, NULL);
+    return svc_gen_show_end(s, g, &ps->hist, bad, out);
 }
 
 /* One row of the statistics: a precinct's, a bank's, or the total. */
@@ -209,8 +202,7 @@ typedef struct ps_row {
     const char *name;
     uint64_t by_state[6];
     int64_t requested_cents, stopped_cents;
-    int64_t *to_stop;
-    size_t n, cap;
+    svc_durs to_stop;    /* alert's evidence to the stop, of the stopped */
 } ps_row;
 
 static int row_add(ps_row *r, const svc_paystop *p)
@@ -220,16 +212,7 @@ static int row_add(ps_row *r, const svc_paystop *p)
     if (p->state != FSC_PS_STOPPED)
         return 0;
     r->stopped_cents += p->amount;
-    if (r->n == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 16;
-        int64_t *nv = realloc(r->to_stop, ncap * sizeof *nv);
-        if (!nv)
-            return -1;
-        r->to_stop = nv;
-        r->cap = ncap;
-    }
-    r->to_stop[r->n++] = p->to_stop;
-    return 0;
+    return svc_durs_push(&r->to_stop, p->to_stop);
 }
 
 static void row_gen(yajl_gen g, ps_row *r, bool *bad)
@@ -246,14 +229,11 @@ static void row_gen(yajl_gen g, ps_row *r, bool *bad)
     yajl_gen_map_close(g);
     svc_gcents(g, "amount_requested", r->requested_cents, bad);
     svc_gcents(g, "amount_stopped", r->stopped_cents, bad);
-    if (r->n > 1)
-        qsort(r->to_stop, r->n, sizeof *r->to_stop, svc_seconds_cmp);
     svc_gs(g, "time_alert_to_stop_s", bad);
     yajl_gen_map_open(g);
-    svc_gint(g, "count", (long long)r->n, bad);
-    svc_gdur(g, "p50", svc_percentile(r->to_stop, r->n, 0.5), bad);
-    svc_gdur(g, "p90", svc_percentile(r->to_stop, r->n, 0.9), bad);
-    svc_gdur(g, "max", r->n ? r->to_stop[r->n - 1] : -1, bad);
+    svc_gint(g, "count", (long long)r->to_stop.n, bad);
+    svc_gen_percentiles(g, &r->to_stop, bad); /* sorts: max is the last */
+    svc_gdur(g, "max", r->to_stop.n ? r->to_stop.v[r->to_stop.n - 1] : -1, bad);
     yajl_gen_map_close(g);
     yajl_gen_map_close(g);
 }
@@ -285,15 +265,10 @@ static ps_row *row_of(ps_row **rows, size_t *n, size_t *cap, const char *name)
 fsc_status fsc_svc_paystop_stats(fsc_svc *s, const fsc_principal *p, double from, double to,
                                  char **out)
 {
-    fsc_status st = svc_ready(s);
+    fsc_time f, t;
+    fsc_status st = svc_report_begin(s, p, "paystop_stats", from, to, &f, &t);
     if (st != FSC_OK)
         return st;
-    if (!svc_role_may(p, FSC_ACT_READ)) {
-        char err[96];
-        return svc_refuse(s, p, "paystop_stats", NULL, NULL, svc_wallclock(), "no role", err, sizeof err);
-    }
-    fsc_time f, t;
-    svc_window(from, to, &f, &t);
     ps_row *prow = NULL, *brow = NULL, total = {.name = "total"};
     size_t np = 0, capp = 0, nb = 0, capb = 0;
     st = FSC_ENOMEM;
@@ -312,13 +287,10 @@ fsc_status fsc_svc_paystop_stats(fsc_svc *s, const fsc_principal *p, double from
         qsort(prow, np, sizeof *prow, row_cmp);
     if (nb > 1)
         qsort(brow, nb, sizeof *brow, row_cmp);
-    yajl_gen g = svc_gen_new();
     bool bad = false;
+    yajl_gen g = svc_report_gen(from, to, f, t, &bad);
     if (!g)
         goto done;
-    yajl_gen_map_open(g);
-    svc_gtime(g, "from", isfinite(from) ? f : SVC_NO_TIME, &bad);
-    svc_gtime(g, "to", isfinite(to) ? t : SVC_NO_TIME, &bad);
     svc_gs(g, "precincts", &bad);
     yajl_gen_map_open(g);
     for (size_t i = 0; i < np; i++) {
@@ -339,10 +311,10 @@ fsc_status fsc_svc_paystop_stats(fsc_svc *s, const fsc_principal *p, double from
     st = svc_gen_finish(g, bad, out, NULL);
 done:
     for (size_t i = 0; i < np; i++)
-        free(prow[i].to_stop);
+        free(prow[i].to_stop.v);
     for (size_t i = 0; i < nb; i++)
-        free(brow[i].to_stop);
-    free(total.to_stop);
+        free(brow[i].to_stop.v);
+    free(total.to_stop.v);
     free(prow);
     free(brow);
     return st;

@@ -11,14 +11,35 @@
 
 #include "service_int.h"
 
-void svc_window(double from, double to, fsc_time *f, fsc_time *t)
+fsc_status svc_report_begin(fsc_svc *s, const fsc_principal *p, const char *action,
+                            double from, double to, fsc_time *f, fsc_time *t)
 {
+    fsc_status st = svc_ready(s);
+    if (st != FSC_OK)
+        return st;
+    if (!svc_role_may(p, FSC_ACT_READ)) {
+        char err[64];
+        return svc_refuse(s, p, action, NULL, NULL, svc_wallclock(), "no role", err,
+                          sizeof err);
+    }
     *f = isfinite(from) ? svc_now(from) : INT64_MIN;
     *t = isfinite(to) ? svc_now(to) : INT64_MAX;
     if (isinf(from) && from > 0)
         *f = INT64_MAX;
     if (isinf(to) && to < 0)
         *t = INT64_MIN;
+    return FSC_OK;
+}
+
+yajl_gen svc_report_gen(double from, double to, fsc_time f, fsc_time t, bool *bad)
+{
+    yajl_gen g = svc_gen_new();
+    if (!g)
+        return NULL;
+    yajl_gen_map_open(g);
+    svc_gtime(g, "from", isfinite(from) ? f : SVC_NO_TIME, bad);
+    svc_gtime(g, "to", isfinite(to) ? t : SVC_NO_TIME, bad);
+    return g;
 }
 
 /* ---- history ---- */
@@ -78,6 +99,18 @@ fsc_status svc_gen_history(fsc_svc *s, yajl_gen g, const svc_seqs *h, bool *bad)
     yajl_gen_array_close(g);
     free(c.buf);
     return st;
+}
+
+fsc_status svc_gen_show_end(fsc_svc *s, yajl_gen g, const svc_seqs *h, bool bad, char **out)
+{
+    svc_gs(g, "history", &bad);
+    fsc_status st = svc_gen_history(s, g, h, &bad);
+    yajl_gen_map_close(g);
+    if (st != FSC_OK) {
+        yajl_gen_free(g);
+        return st;
+    }
+    return svc_gen_finish(g, bad, out, NULL);
 }
 
 /* ---- list and show ---- */
@@ -174,14 +207,7 @@ fsc_status fsc_svc_show(fsc_svc *s, const fsc_principal *p, const char *alert_id
     svc_gs(g, "alert", &bad);
     gen_row(g, a, &bad);
     svc_gk(g, "state", fsc_wf_state_name(a->state), &bad);
-    svc_gs(g, "history", &bad);
-    st = svc_gen_history(s, g, &a->hist, &bad);
-    yajl_gen_map_close(g);
-    if (st != FSC_OK) {
-        yajl_gen_free(g);
-        return st;
-    }
-    return svc_gen_finish(g, bad, out, NULL);
+    return svc_gen_show_end(s, g, &a->hist, bad, out);
 }
 
 /* ---- report ---- */
@@ -191,8 +217,7 @@ typedef struct rep_row {
     uint64_t alerts, by_level[5], fallback, escalations, claimed, closed, outcomes[5];
     uint64_t ps_requests, ps_stopped;
     int64_t dissuaded_cents, stopped_cents;
-    int64_t *claim;
-    size_t n, cap;
+    svc_durs claim;      /* receipt to claim, of the claimed alerts */
 } rep_row;
 
 static int rep_alert(rep_row *r, const svc_alert *a)
@@ -209,16 +234,7 @@ static int rep_alert(rep_row *r, const svc_alert *a)
     if (a->claimed_at == SVC_NO_TIME)
         return 0;
     r->claimed++;
-    if (r->n == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 64;
-        int64_t *nv = realloc(r->claim, ncap * sizeof *nv);
-        if (!nv)
-            return -1;
-        r->claim = nv;
-        r->cap = ncap;
-    }
-    r->claim[r->n++] = a->claimed_at - a->received;
-    return 0;
+    return svc_durs_push(&r->claim, a->claimed_at - a->received);
 }
 
 static void rep_gen(yajl_gen g, rep_row *r, bool *bad)
@@ -233,12 +249,9 @@ static void rep_gen(yajl_gen g, rep_row *r, bool *bad)
     svc_gint(g, "routed_to_desk", (long long)r->fallback, bad);
     svc_gint(g, "escalations", (long long)r->escalations, bad);
     svc_gint(g, "claimed", (long long)r->claimed, bad);
-    if (r->n > 1)
-        qsort(r->claim, r->n, sizeof *r->claim, svc_seconds_cmp);
     svc_gs(g, "time_to_claim_s", bad);
     yajl_gen_map_open(g);
-    svc_gdur(g, "p50", svc_percentile(r->claim, r->n, 0.5), bad);
-    svc_gdur(g, "p90", svc_percentile(r->claim, r->n, 0.9), bad);
+    svc_gen_percentiles(g, &r->claim, bad);
     yajl_gen_map_close(g);
     svc_gs(g, "outcomes", bad);
     yajl_gen_map_open(g);
@@ -268,16 +281,10 @@ static int rep_cmp(const void *a, const void *b)
 fsc_status fsc_svc_report(fsc_svc *s, const fsc_principal *p, double from, double to,
                           char **out)
 {
-    fsc_status st = svc_ready(s);
+    fsc_time f, t;
+    fsc_status st = svc_report_begin(s, p, "report", from, to, &f, &t);
     if (st != FSC_OK)
         return st;
-    if (!svc_role_may(p, FSC_ACT_READ)) {
-        char err[64];
-        return svc_refuse(s, p, "report", NULL, NULL, svc_wallclock(), "no role", err,
-                          sizeof err);
-    }
-    fsc_time f, t;
-    svc_window(from, to, &f, &t);
     /* one row per precinct: the interned name's slot says which */
     rep_row *rows = NULL, total = {.name = "total"};
     size_t nrows = 0;
@@ -320,13 +327,10 @@ fsc_status fsc_svc_report(fsc_svc *s, const fsc_principal *p, double from, doubl
     }
     if (nrows > 1)
         qsort(rows, nrows, sizeof *rows, rep_cmp);
-    yajl_gen g = svc_gen_new();
     bool bad = false;
+    yajl_gen g = svc_report_gen(from, to, f, t, &bad);
     if (!g)
         goto done;
-    yajl_gen_map_open(g);
-    svc_gtime(g, "from", isfinite(from) ? f : SVC_NO_TIME, &bad);
-    svc_gtime(g, "to", isfinite(to) ? t : SVC_NO_TIME, &bad);
     svc_gs(g, "precincts", &bad);
     yajl_gen_map_open(g);
     for (size_t i = 0; i < nrows; i++) {
@@ -340,9 +344,9 @@ fsc_status fsc_svc_report(fsc_svc *s, const fsc_principal *p, double from, doubl
     st = svc_gen_finish(g, bad, out, NULL);
 done:
     for (size_t i = 0; i < nrows; i++)
-        free(rows[i].claim);
+        free(rows[i].claim.v);
     free(rows);
-    free(total.claim);
+    free(total.claim.v);
     return st;
 }
 

@@ -316,7 +316,7 @@ fsc_time svc_wallclock(void)
     return (fsc_time)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int svc_seconds_cmp(const void *a, const void *b)
+static int seconds_cmp(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
@@ -324,7 +324,7 @@ int svc_seconds_cmp(const void *a, const void *b)
 
 /* Nearest rank: the smallest value with at least p of the values at or
  * below it (no interpolation, so the answer is always a measured time). */
-int64_t svc_percentile(const int64_t *sorted, size_t n, double p)
+static int64_t percentile(const int64_t *sorted, size_t n, double p)
 {
     if (n == 0)
         return -1;
@@ -334,6 +334,28 @@ int64_t svc_percentile(const int64_t *sorted, size_t n, double p)
     if (rank > n)
         rank = n;
     return sorted[rank - 1];
+}
+
+int svc_durs_push(svc_durs *d, int64_t us)
+{
+    if (d->n == d->cap) {
+        size_t ncap = d->cap ? d->cap * 2 : 64;
+        int64_t *nv = realloc(d->v, ncap * sizeof *nv);
+        if (!nv)
+            return -1;
+        d->v = nv;
+        d->cap = ncap;
+    }
+    d->v[d->n++] = us;
+    return 0;
+}
+
+void svc_gen_percentiles(yajl_gen g, svc_durs *d, bool *bad)
+{
+    if (d->n > 1)
+        qsort(d->v, d->n, sizeof *d->v, seconds_cmp);
+    svc_gdur(g, "p50", percentile(d->v, d->n, 0.5), bad);
+    svc_gdur(g, "p90", percentile(d->v, d->n, 0.9), bad);
 }
 
 const char *svc_level_name(int level)
