@@ -246,8 +246,11 @@ static int list_segments(fsc_spool *s, char *err, size_t errcap)
     return 0;
 }
 
-/* Reads the last segment through, finds its last seq and cuts a torn or
- * damaged tail (a crash mid-write): what follows the last good line. */
+/* Reads the last segment through, finds its last seq and cuts a torn
+ * tail (a crash mid-write): what follows the last good line. A bad line
+ * with good lines after it is damage, not a torn write: it is reported and
+ * left for the reader to skip, and the alerts after it are kept (cutting
+ * there would lose alerts that were never sent). */
 static int scan_last(fsc_spool *s, char *err, size_t errcap)
 {
     char path[SPOOL_PATH];
@@ -270,14 +273,12 @@ static int scan_last(fsc_spool *s, char *err, size_t errcap)
         snprintf(err, errcap, "out of memory");
         return -1;
     }
-    uint64_t good = 0, base = 0, last = s->wfirst - 1;
-    bool bad = false;
+    uint64_t good = 0, base = 0, last = s->wfirst - 1, damaged = 0, first_bad = 0;
+    bool skipping = false; /* inside a line longer than any alert */
     for (;;) {
         ssize_t n = pread(fd, buf + len, cap - len, (off_t)(base + len));
-        if (n < 0) {
-            bad = true;
-            break;
-        }
+        if (n < 0)
+            break; /* what was read is kept; the rest counts as torn */
         len += (size_t)n;
         size_t pos = 0;
         char *nl;
@@ -285,26 +286,35 @@ static int scan_last(fsc_spool *s, char *err, size_t errcap)
             uint64_t seq;
             size_t jo;
             size_t ll = (size_t)(nl - (buf + pos));
-            if (!parse_head(buf + pos, ll, &seq, &jo) || seq <= last ||
+            if (skipping || !parse_head(buf + pos, ll, &seq, &jo) || seq <= last ||
                 buf[pos + ll - 1] != '}') {
-                bad = true;
-                break;
+                if (!damaged++)
+                    first_bad = base + pos;
+                skipping = false;
+            } else {
+                last = seq;
+                good = base + pos + ll + 1;
             }
-            last = seq;
             pos += ll + 1;
-            good = base + pos;
         }
-        if (bad || n == 0)
+        if (n == 0)
             break;
-        if (pos == 0 && len == cap) { /* a line longer than any alert */
-            bad = true;
-            break;
+        if (pos == 0 && len == cap) { /* no newline in a whole buffer */
+            skipping = true;
+            pos = len;
         }
         memmove(buf, buf + pos, len - pos);
         base += pos;
         len -= pos;
     }
     free(buf);
+    if (damaged && first_bad < good) {
+        /* bad lines before the last good one: damage the reader skips */
+        fprintf(stderr, "fraudscan: spool %s: damaged line%s from byte %" PRIu64
+                        " skipped; the alerts after %s are kept\n",
+                path, damaged > 1 ? "s" : "", first_bad, damaged > 1 ? "them" : "it");
+        atomic_fetch_add(&s->n_errors, 1);
+    }
     if ((uint64_t)st.st_size > good) {
         fprintf(stderr, "fraudscan: spool %s: cut %" PRIu64 " bytes of a torn tail after "
                         "alert %" PRIu64 "\n",

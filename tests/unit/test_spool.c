@@ -229,6 +229,40 @@ int main(void)
     CHECK(tl > strlen(want) && strcmp(text + tl - strlen(want), want) == 0,
           "the next alert is seq 9, on a line of its own");
 
+    /* 3b. a damaged line with good ones after it is skipped, not cut: the
+     * alerts after it were never sent and must still go */
+    char dm[300], seg3[400];
+    snprintf(dm, sizeof dm, "%s/m", dir);
+    s = open_spool(dm, NULL, 0);
+    append_n(s, 1, 5);
+    fsc_spool_close(s, 0);
+    snprintf(seg3, sizeof seg3, "%s/seg-%020d.log", dm, 1);
+    char *body3 = strdup(read_file(seg3));
+    char *l3 = strstr(body3, "\n3 ");
+    if (l3)
+        memset(l3 + 1, '#', strlen("3 {\"alert_id\":\"a3\"}")); /* bytes rot */
+    f = fopen(seg3, "wb");
+    fputs(body3, f);
+    fclose(f);
+    struct stat st3a, st3b;
+    stat(seg3, &st3a);
+    s = open_spool(dm, endpoint, 0);
+    stat(seg3, &st3b);
+    CHECK(l3 && st3a.st_size == st3b.st_size, "nothing is cut for a damaged middle line");
+    unsigned long long got3 = 0;
+    for (int i = 0; i < 4 && recv_alert(&r, 2000); i++) {
+        got3 |= 1ull << ref_seq(&r);
+        answer(&r, FSC_WIRE_ACK, "1");
+        free(r.json);
+    }
+    CHECK(got3 == (1ull << 1 | 1ull << 2 | 1ull << 4 | 1ull << 5),
+          "alerts 1, 2, 4 and 5 are sent, the damaged 3 skipped (%llx)", got3);
+    memset(&k, 0, sizeof k);
+    fsc_spool_counters(s, &k);
+    CHECK(k.v[FSC_C_SPOOL_ERRORS] >= 1, "the damage is counted");
+    fsc_spool_close(s, 1000);
+    free(body3);
+
     /* 4. compaction: small segments, all acknowledged, only the current kept */
     char d2[300];
     snprintf(d2, sizeof d2, "%s/b", dir);
