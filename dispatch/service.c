@@ -239,14 +239,10 @@ fsc_status svc_emit(fsc_svc *s, const svc_entry *e, fsc_counter_id c1, fsc_count
     char *json = NULL;
     size_t len = 0;
     uint64_t seq;
-    if (s->npending == s->cappending) {
-        size_t ncap = s->cappending ? s->cappending * 2 : 64;
-        svc_pending *np = realloc(s->pending, ncap * sizeof *np);
-        if (!np)
-            return FSC_ENOMEM;
-        s->pending = np;
-        s->cappending = ncap;
-    }
+    svc_pending *np = svc_grow(s->pending, &s->cappending, s->npending, sizeof *np, 64);
+    if (!np)
+        return FSC_ENOMEM;
+    s->pending = np;
     fsc_status st = svc_entry_encode(e, &json, &len, err, errcap);
     if (st != FSC_OK)
         return st;

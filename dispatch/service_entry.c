@@ -35,10 +35,7 @@ fsc_status svc_entry_encode(const svc_entry *e, char **out, size_t *len, char *e
     svc_gtime(g, "ts", e->ts, &bad);
     switch (e->kind) {
     case SVC_K_ALERT:
-        svc_gk(g, "alert_id", e->alert_id, &bad);
-        svc_gk(g, "precinct", e->precinct, &bad);
-        svc_gk(g, "queue", e->queue, &bad);
-        svc_gint(g, "level", e->level, &bad);
+        alert_ref(g, e, &bad);
         svc_gbool(g, "fallback", e->fallback, &bad);
         svc_gk(g, "engine", e->engine ? e->engine : "", &bad);
         svc_gs(g, "alert", &bad);
@@ -95,12 +92,10 @@ fsc_status svc_entry_encode(const svc_entry *e, char **out, size_t *len, char *e
         svc_gk(g, "who", e->who, &bad);
         svc_gk(g, "role", e->role, &bad);
         svc_gk(g, "action", e->action, &bad);
-        svc_gk(g, "alert_id", e->alert_id, &bad);
-        if (e->queue) {
-            svc_gk(g, "precinct", e->precinct, &bad);
-            svc_gk(g, "queue", e->queue, &bad);
-            svc_gint(g, "level", e->level, &bad);
-        }
+        if (e->queue)
+            alert_ref(g, e, &bad);
+        else
+            svc_gk(g, "alert_id", e->alert_id, &bad);
         svc_gk(g, "reason", e->reason, &bad);
         break;
     case SVC_K_RELOAD:
@@ -216,22 +211,35 @@ svc_alert *svc_alert_find(const fsc_svc *s, const char *alert_id)
     return i == SVC_NONE ? NULL : &s->alerts[i];
 }
 
+/* The key of a payment stop's id, "PS-" and 16 hex digits. */
+static bool paystop_key(const char *paystop_id, uint64_t *key)
+{
+    return paystop_id && strncmp(paystop_id, "PS-", 3) == 0 &&
+           svc_hex16(paystop_id + 3, strlen(paystop_id + 3), key);
+}
+
 svc_paystop *svc_paystop_find(const fsc_svc *s, const char *paystop_id)
 {
     uint64_t key;
-    if (!paystop_id || strncmp(paystop_id, "PS-", 3) != 0 ||
-        !svc_hex16(paystop_id + 3, strlen(paystop_id + 3), &key))
+    if (!paystop_key(paystop_id, &key))
         return NULL;
     uint32_t i = svc_map_get(&s->ps_by_id, key);
     return i == SVC_NONE ? NULL : &s->ps[i];
 }
 
-static void bucket(uint64_t *hist, const double *le, int n, double v)
+/* Counts one duration (microseconds) into a metrics histogram: the bucket
+ * of the first bound le[i] (seconds) at or above it, else the n+1th (+Inf);
+ * and its sum and count. */
+static void observe(uint64_t *hist, const double *le, int n, int64_t *sum, uint64_t *count,
+                    int64_t us)
 {
+    double v = (double)us / 1e6;
     int i = 0;
     while (i < n && v > le[i])
         i++;
     hist[i]++;
+    *sum += us;
+    (*count)++;
 }
 
 static int apply_alert(fsc_svc *s, uint64_t seq, const svc_entry *e)
@@ -242,14 +250,10 @@ static int apply_alert(fsc_svc *s, uint64_t seq, const svc_entry *e)
         return -1;
     if (svc_map_get(&s->alert_by_id, key) != SVC_NONE)
         return -1;
-    if (s->nalerts == s->capalerts) {
-        size_t ncap = s->capalerts ? s->capalerts * 2 : 1024;
-        svc_alert *na = realloc(s->alerts, ncap * sizeof *na);
-        if (!na)
-            return -1;
-        s->alerts = na;
-        s->capalerts = ncap;
-    }
+    svc_alert *na = svc_grow(s->alerts, &s->capalerts, s->nalerts, sizeof *na, 1024);
+    if (!na)
+        return -1;
+    s->alerts = na;
     svc_alert *a = &s->alerts[s->nalerts];
     memset(a, 0, sizeof *a);
     a->key = key;
@@ -311,10 +315,8 @@ static int apply_workflow(fsc_svc *s, uint64_t seq, const svc_entry *e)
         a->state = FSC_WF_CLAIMED;
         a->claimed_at = e->ts;
         unqueue(s, a);
-        double secs = (double)(a->claimed_at - a->received) / 1e6;
-        bucket(s->claim_hist, svc_claim_le, SVC_CLAIM_BUCKETS, secs);
-        s->claim_sum += a->claimed_at - a->received;
-        s->claim_count++;
+        observe(s->claim_hist, svc_claim_le, SVC_CLAIM_BUCKETS, &s->claim_sum,
+                &s->claim_count, a->claimed_at - a->received);
         break;
     case SVC_K_CONTACT:
         if (a->state != FSC_WF_CLAIMED && a->state != FSC_WF_CONTACTED)
@@ -362,19 +364,13 @@ static int apply_paystop(fsc_svc *s, uint64_t seq, const svc_entry *e)
 {
     svc_alert *a = svc_alert_find(s, e->alert_id);
     uint64_t key;
-    if (!a || !e->paystop_id || strncmp(e->paystop_id, "PS-", 3) != 0 ||
-        !svc_hex16(e->paystop_id + 3, strlen(e->paystop_id + 3), &key) ||
-        svc_map_get(&s->ps_by_id, key) != SVC_NONE || !svc_name_ok(e->bank) || !e->account ||
-        e->amount <= 0)
+    if (!a || !paystop_key(e->paystop_id, &key) || svc_map_get(&s->ps_by_id, key) != SVC_NONE ||
+        !svc_name_ok(e->bank) || !e->account || e->amount <= 0)
         return -1;
-    if (s->nps == s->capps) {
-        size_t ncap = s->capps ? s->capps * 2 : 256;
-        svc_paystop *np = realloc(s->ps, ncap * sizeof *np);
-        if (!np)
-            return -1;
-        s->ps = np;
-        s->capps = ncap;
-    }
+    svc_paystop *np = svc_grow(s->ps, &s->capps, s->nps, sizeof *np, 256);
+    if (!np)
+        return -1;
+    s->ps = np;
     svc_paystop *p = &s->ps[s->nps];
     memset(p, 0, sizeof *p);
     p->key = key;
@@ -425,10 +421,8 @@ static int apply_paystop_status(fsc_svc *s, uint64_t seq, const svc_entry *e)
     if (p->state == FSC_PS_STOPPED) {
         fsc_time from = a->alert_ts != SVC_NO_TIME ? a->alert_ts : a->received;
         p->to_stop = e->ts > from ? e->ts - from : 0;
-        double secs = (double)p->to_stop / 1e6;
-        bucket(s->stop_hist, svc_stop_le, SVC_STOP_BUCKETS, secs);
-        s->stop_sum += p->to_stop;
-        s->stop_count++;
+        observe(s->stop_hist, svc_stop_le, SVC_STOP_BUCKETS, &s->stop_sum, &s->stop_count,
+                p->to_stop);
     }
     if (svc_seqs_push(&p->hist, seq) != 0)
         return -1;

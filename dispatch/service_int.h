@@ -264,6 +264,11 @@ fsc_status svc_gen_history(fsc_svc *s, yajl_gen g, const svc_seqs *h, bool *bad)
 fsc_status svc_gen_show_end(fsc_svc *s, yajl_gen g, const svc_seqs *h, bool bad, char **out);
 
 /* ---- helpers (service_util.c) ---- */
+/* Room for one more element in the array v holding n of *cap elements of
+ * size elem: v itself while n < *cap, else v grown to twice *cap (first
+ * when *cap is 0) with *cap updated. NULL when out of memory (or the size
+ * would overflow): v and *cap are then unchanged and still the caller's. */
+void *svc_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first);
 int svc_heap_push(fsc_svc *s, fsc_time when, uint32_t idx, uint8_t kind);
 void svc_heap_remove(fsc_svc *s, uint32_t pos);
 int svc_seqs_push(svc_seqs *q, uint64_t seq);

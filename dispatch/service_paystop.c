@@ -249,14 +249,10 @@ static ps_row *row_of(ps_row **rows, size_t *n, size_t *cap, const char *name)
     for (size_t i = 0; i < *n; i++)
         if ((*rows)[i].name == name)
             return &(*rows)[i];
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 16;
-        ps_row *nr = realloc(*rows, ncap * sizeof *nr);
-        if (!nr)
-            return NULL;
-        *rows = nr;
-        *cap = ncap;
-    }
+    ps_row *nr = svc_grow(*rows, cap, *n, sizeof *nr, 16);
+    if (!nr)
+        return NULL;
+    *rows = nr;
     memset(&(*rows)[*n], 0, sizeof **rows);
     (*rows)[*n].name = name;
     return &(*rows)[(*n)++];

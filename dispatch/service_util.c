@@ -60,14 +60,10 @@ const char *svc_intern(svc_names *t, const char *s)
         return f;
     if ((t->n + 1) * 2 > t->cap && names_grow(t) != 0)
         return NULL;
-    if (t->nall == t->capall) {
-        size_t ncap = t->capall ? t->capall * 2 : 64;
-        svc_name **na = realloc(t->all, ncap * sizeof *na);
-        if (!na)
-            return NULL;
-        t->all = na;
-        t->capall = ncap;
-    }
+    svc_name **na = svc_grow(t->all, &t->capall, t->nall, sizeof *na, 64);
+    if (!na)
+        return NULL;
+    t->all = na;
     size_t len = strlen(s);
     svc_name *n = calloc(1, sizeof *n + len + 1);
     if (!n)
@@ -217,14 +213,10 @@ static void sift_down(fsc_svc *s, size_t i)
 
 int svc_heap_push(fsc_svc *s, fsc_time when, uint32_t idx, uint8_t kind)
 {
-    if (s->heap.n == s->heap.cap) {
-        size_t ncap = s->heap.cap ? s->heap.cap * 2 : 1024;
-        svc_deadline *nh = realloc(s->heap.h, ncap * sizeof *nh);
-        if (!nh)
-            return -1;
-        s->heap.h = nh;
-        s->heap.cap = ncap;
-    }
+    svc_deadline *nh = svc_grow(s->heap.h, &s->heap.cap, s->heap.n, sizeof *nh, 1024);
+    if (!nh)
+        return -1;
+    s->heap.h = nh;
     s->heap.h[s->heap.n] = (svc_deadline){.when = when, .idx = idx, .kind = kind};
     s->heap.n++;
     sift_up(s, s->heap.n - 1);
@@ -243,6 +235,19 @@ void svc_heap_remove(fsc_svc *s, uint32_t pos)
     heap_set(s, pos, moved);
     sift_up(s, pos);
     sift_down(s, *pos_of(s, &moved));
+}
+
+void *svc_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return v;
+    size_t ncap = *cap ? *cap * 2 : first;
+    if (ncap < *cap || ncap > SIZE_MAX / elem)
+        return NULL;
+    void *nv = realloc(v, ncap * elem);
+    if (nv)
+        *cap = ncap;
+    return nv;
 }
 
 int svc_seqs_push(svc_seqs *q, uint64_t seq)
@@ -338,14 +343,10 @@ static int64_t percentile(const int64_t *sorted, size_t n, double p)
 
 int svc_durs_push(svc_durs *d, int64_t us)
 {
-    if (d->n == d->cap) {
-        size_t ncap = d->cap ? d->cap * 2 : 64;
-        int64_t *nv = realloc(d->v, ncap * sizeof *nv);
-        if (!nv)
-            return -1;
-        d->v = nv;
-        d->cap = ncap;
-    }
+    int64_t *nv = svc_grow(d->v, &d->cap, d->n, sizeof *nv, 64);
+    if (!nv)
+        return -1;
+    d->v = nv;
     d->v[d->n++] = us;
     return 0;
 }
