@@ -47,8 +47,11 @@ struct fsc_store {
 /* Sets the common head; counters may be NULL. */
 void fsc_store_init(fsc_store *s, const fsc_store_ops *ops, fsc_counters *counters);
 
-/* CRC32C (Castagnoli), the checksum of a journal line's json. */
+/* CRC32C (Castagnoli), the checksum of a journal line's json: the CPU's
+ * instruction where it has one, else fsc_crc32c_sw (a byte table; the
+ * tests compare the two). */
 uint32_t fsc_crc32c(const void *buf, size_t len);
+uint32_t fsc_crc32c_sw(const void *buf, size_t len);
 
 /* One line of journal.log at buf, len bytes available (never read past).
  * FSC_OK: a complete line "<seq> <crc> <json>\n" whose crc matches: *seq,

@@ -70,10 +70,14 @@ typedef struct journal {
 /* ---- CRC32C (Castagnoli, reflected, polynomial 0x82f63b78) ---- */
 
 static uint32_t crc_table[256];
+static bool have_hw;   /* the CPU has SSE4.2's crc32 (set once, by crc_init) */
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
 {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    have_hw = __builtin_cpu_supports("sse4.2");
+#endif
     for (uint32_t i = 0; i < 256; i++) {
         uint32_t c = i;
         for (int k = 0; k < 8; k++)
@@ -82,7 +86,7 @@ static void crc_init(void)
     }
 }
 
-uint32_t fsc_crc32c(const void *buf, size_t len)
+uint32_t fsc_crc32c_sw(const void *buf, size_t len)
 {
     pthread_once(&crc_once, crc_init);
     const uint8_t *p = buf;
@@ -90,6 +94,36 @@ uint32_t fsc_crc32c(const void *buf, size_t len)
     for (size_t i = 0; i < len; i++)
         c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
     return c ^ 0xffffffffu;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+/* SSE4.2 has CRC32C as an instruction, 8 bytes at a time: the byte table
+ * was a tenth of dispatch's CPU time when ingesting (bench/dispatch.sh). */
+__attribute__((target("sse4.2"))) static uint32_t crc32c_hw(const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    uint64_t c = 0xffffffffu;
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        c = _mm_crc32_u64(c, v);
+    }
+    uint32_t c32 = (uint32_t)c;
+    for (; len; p++, len--)
+        c32 = _mm_crc32_u8(c32, *p);
+    return c32 ^ 0xffffffffu;
+}
+#endif
+
+uint32_t fsc_crc32c(const void *buf, size_t len)
+{
+    pthread_once(&crc_once, crc_init);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (have_hw)
+        return crc32c_hw(buf, len);
+#endif
+    return fsc_crc32c_sw(buf, len);
 }
 
 /* ---- the line checker: pure functions of (buf, len) ---- */

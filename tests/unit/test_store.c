@@ -165,6 +165,21 @@ static void test_journal_basic(void)
           "line 1 is \"<seq> <crc32c hex8> <json>\\n\"");
     free(buf);
     CHECK(fsc_crc32c("123456789", 9) == 0xe3069283u, "CRC32C check value of \"123456789\"");
+    {
+        /* the instruction path and the table agree, at every length and
+         * alignment */
+        unsigned char rnd[300];
+        uint32_t x = 12345;
+        for (size_t i = 0; i < sizeof rnd; i++) {
+            x = x * 1103515245u + 12345u;
+            rnd[i] = (unsigned char)(x >> 16);
+        }
+        bool same = fsc_crc32c_sw("123456789", 9) == 0xe3069283u;
+        for (size_t off = 0; off < 8; off++)
+            for (size_t k = 0; k + off <= sizeof rnd; k += 7)
+                same &= fsc_crc32c(rnd + off, k) == fsc_crc32c_sw(rnd + off, k);
+        CHECK(same, "CRC32C: the CPU's instruction and the byte table agree");
+    }
 
     /* a second open of the same directory while this one is open */
     fsc_store *st2 = NULL;
