@@ -242,7 +242,8 @@ static int list_segments(fsc_spool *s, char *err, size_t errcap)
         }
     }
     closedir(d);
-    qsort(s->segs, s->nsegs, sizeof *s->segs, cmp_u64);
+    if (s->nsegs) /* qsort's base must not be NULL, even for no elements */
+        qsort(s->segs, s->nsegs, sizeof *s->segs, cmp_u64);
     return 0;
 }
 

@@ -85,7 +85,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 __builtin_trap(); /* a cut tail left behind */
             char *end;
             uint64_t q = strtoull(b + pos, &end, 10);
-            last_good = end != b + pos && *end == ' ' && nl[-1] == '}' && (!prev || q > prev);
+            /* good as the spool reads it: 1 to 19 digits (no wrap), a space,
+             * a line ending in '}', above the good one before */
+            last_good = end != b + pos && end - (b + pos) <= 19 && *end == ' ' &&
+                        nl[-1] == '}' && (!prev || q > prev);
             if (last_good)
                 prev = q;
             lines++;
