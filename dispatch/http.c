@@ -21,7 +21,9 @@ const char *const http_route_name[R_COUNT] = {
 };
 
 /* The routes, most specific first (the stats of payment stops before one
- * payment stop by id). A new route is one row and one function. */
+ * payment stop by id). A new route is one row and one function; routes
+ * that differ only in the service call share a function that reads
+ * r->route (the workflow's steps, the two shows, the two reports). */
 static const struct {
     const char *method, *pattern;
     http_route_id id;
@@ -31,14 +33,14 @@ static const struct {
     {"GET", "/healthz", R_HEALTHZ, false, http_r_healthz},
     {"GET", "/metrics", R_METRICS, false, http_r_metrics},
     {"GET", "/alerts", R_ALERTS, true, http_r_alerts},
-    {"GET", "/alerts/*", R_ALERT, true, http_r_alert},
-    {"POST", "/alerts/*/claim", R_CLAIM, true, http_r_claim},
-    {"POST", "/alerts/*/contact", R_CONTACT, true, http_r_contact},
-    {"POST", "/alerts/*/outcome", R_OUTCOME, true, http_r_outcome},
-    {"POST", "/alerts/*/close", R_CLOSE, true, http_r_close},
+    {"GET", "/alerts/*", R_ALERT, true, http_r_show},
+    {"POST", "/alerts/*/claim", R_CLAIM, true, http_r_work},
+    {"POST", "/alerts/*/contact", R_CONTACT, true, http_r_work},
+    {"POST", "/alerts/*/outcome", R_OUTCOME, true, http_r_work},
+    {"POST", "/alerts/*/close", R_CLOSE, true, http_r_work},
     {"POST", "/paystops", R_PAYSTOPS, true, http_r_paystops},
-    {"GET", "/paystops/stats", R_PAYSTOP_STATS, true, http_r_paystop_stats},
-    {"GET", "/paystops/*", R_PAYSTOP, true, http_r_paystop},
+    {"GET", "/paystops/stats", R_PAYSTOP_STATS, true, http_r_reports},
+    {"GET", "/paystops/*", R_PAYSTOP, true, http_r_show},
     {"GET", "/reports", R_REPORTS, true, http_r_reports},
     {"GET", "/events", R_EVENTS, true, http_r_events},
     {"POST", "/admin/reload", R_RELOAD, true, http_r_reload},

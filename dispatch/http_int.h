@@ -76,17 +76,14 @@ typedef void (*http_handler)(fsc_http *h, struct MHD_Connection *c, http_req *r,
 void http_r_healthz(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
 void http_r_metrics(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
 void http_r_alerts(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
-void http_r_alert(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
-void http_r_claim(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
-void http_r_contact(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
-void http_r_outcome(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
-void http_r_close(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
+/* One alert or one payment stop with its history: r->route says which. */
+void http_r_show(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
+/* The workflow's steps (claim, contact, outcome, close): r->route says which. */
+void http_r_work(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
 void http_r_paystops(fsc_http *, struct MHD_Connection *, http_req *, const char *,
                      http_answer *);
-void http_r_paystop_stats(fsc_http *, struct MHD_Connection *, http_req *, const char *,
-                          http_answer *);
-void http_r_paystop(fsc_http *, struct MHD_Connection *, http_req *, const char *,
-                    http_answer *);
+/* The reports over a window (the report, payment-stop statistics): r->route
+ * says which. */
 void http_r_reports(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
 void http_r_events(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);
 void http_r_reload(fsc_http *, struct MHD_Connection *, http_req *, const char *, http_answer *);

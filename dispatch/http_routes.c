@@ -186,20 +186,22 @@ void http_r_alerts(fsc_http *h, struct MHD_Connection *c, http_req *r, const cha
     read_answer(h, a, st, out, "alerts");
 }
 
-void http_r_alert(fsc_http *h, struct MHD_Connection *c, http_req *r, const char *id,
-                  http_answer *a)
+void http_r_show(fsc_http *h, struct MHD_Connection *c, http_req *r, const char *id,
+                 http_answer *a)
 {
     static const char *const none[] = {NULL};
+    bool ps = r->route == R_PAYSTOP;
     if (!http_query_only(h, c, a, none))
         return;
     char *out = NULL;
     pthread_mutex_lock(&h->d->lock);
-    fsc_status st = fsc_svc_show(h->d->svc, &r->who, id, &out);
+    fsc_status st = ps ? fsc_svc_paystop_show(h->d->svc, &r->who, id, &out)
+                       : fsc_svc_show(h->d->svc, &r->who, id, &out);
     read_commit(h);
     pthread_mutex_unlock(&h->d->lock);
     if (st == FSC_ENOTFOUND) {
         free(out);
-        http_error(h, a, MHD_HTTP_NOT_FOUND, st, "no alert %s", id);
+        http_error(h, a, MHD_HTTP_NOT_FOUND, st, "no %s %s", ps ? "payment stop" : "alert", id);
         return;
     }
     read_answer(h, a, st, out, id);
@@ -207,23 +209,24 @@ void http_r_alert(fsc_http *h, struct MHD_Connection *c, http_req *r, const char
 
 /* ---- the workflow: parse, act, commit, answer with the alert ---- */
 
-typedef enum { W_CLAIM, W_CONTACT, W_OUTCOME, W_CLOSE } work_kind;
-
-static void work(fsc_http *h, http_req *r, const char *id, work_kind kind, http_answer *a)
+void http_r_work(fsc_http *h, struct MHD_Connection *c, http_req *r, const char *id,
+                 http_answer *a)
 {
+    (void)c;
+    http_route_id kind = r->route;
     char channel[NAME_CAP], note[NOTE_CAP], outcome[NAME_CAP], err[512];
     fsc_harg args[3];
     size_t n = 0;
-    if (kind == W_CONTACT)
+    if (kind == R_CONTACT)
         args[n++] = (fsc_harg){.key = "channel", .type = FSC_HARG_STR, .required = true,
                                .str = channel, .cap = sizeof channel};
-    if (kind == W_OUTCOME) {
+    if (kind == R_OUTCOME) {
         args[n++] = (fsc_harg){.key = "outcome", .type = FSC_HARG_STR, .required = true,
                                .str = outcome, .cap = sizeof outcome};
         args[n++] = (fsc_harg){.key = "amount", .type = FSC_HARG_NUM};
     }
     size_t note_i = n;
-    if (kind != W_CLAIM)
+    if (kind != R_CLAIM)
         args[n++] = (fsc_harg){.key = "note", .type = FSC_HARG_STR, .str = note,
                                .cap = sizeof note};
     fsc_status st = fsc_http_parse_body(r->body ? r->body : "", r->len, args, n, err, sizeof err);
@@ -231,14 +234,14 @@ static void work(fsc_http *h, http_req *r, const char *id, work_kind kind, http_
         http_error(h, a, MHD_HTTP_BAD_REQUEST, st, "%s", err);
         return;
     }
-    const char *note_s = kind != W_CLAIM && args[note_i].present ? note : "";
+    const char *note_s = kind != R_CLAIM && args[note_i].present ? note : "";
     int oc = 0;
-    if (kind == W_CONTACT && strcmp(channel, "phone") != 0 && strcmp(channel, "visit") != 0) {
+    if (kind == R_CONTACT && strcmp(channel, "phone") != 0 && strcmp(channel, "visit") != 0) {
         http_error(h, a, MHD_HTTP_BAD_REQUEST, FSC_EINVAL,
                    "channel '%s' is not phone or visit at byte %zu", channel, args[0].at);
         return;
     }
-    if (kind == W_OUTCOME) {
+    if (kind == R_OUTCOME) {
         oc = fsc_outcome_parse(outcome);
         if (oc <= 0) {
             http_error(h, a, MHD_HTTP_BAD_REQUEST, FSC_EINVAL,
@@ -258,15 +261,16 @@ static void work(fsc_http *h, http_req *r, const char *id, work_kind kind, http_
     pthread_mutex_lock(&h->d->lock);
     fsc_svc *s = h->d->svc;
     switch (kind) {
-    case W_CLAIM: st = fsc_svc_claim(s, &r->who, id, now, err, sizeof err); break;
-    case W_CONTACT:
+    case R_CLAIM: st = fsc_svc_claim(s, &r->who, id, now, err, sizeof err); break;
+    case R_CONTACT:
         st = fsc_svc_contact(s, &r->who, id, channel, note_s, now, err, sizeof err);
         break;
-    case W_OUTCOME:
+    case R_OUTCOME:
         st = fsc_svc_outcome(s, &r->who, id, (fsc_outcome)oc, args[1].present ? args[1].num : 0,
                              note_s, now, err, sizeof err);
         break;
-    case W_CLOSE: st = fsc_svc_close_alert(s, &r->who, id, note_s, now, err, sizeof err); break;
+    case R_CLOSE: st = fsc_svc_close_alert(s, &r->who, id, note_s, now, err, sizeof err); break;
+    default: st = FSC_EINVAL; break; /* http.c routes only the four steps here */
     }
     /* a refusal appended its entry too: commit whatever happened */
     fsc_status cst = fsc_svc_commit(s);
@@ -291,34 +295,6 @@ static void work(fsc_http *h, http_req *r, const char *id, work_kind kind, http_
         return;
     }
     http_json(a, MHD_HTTP_OK, out);
-}
-
-void http_r_claim(fsc_http *h, struct MHD_Connection *c, http_req *r, const char *id,
-                  http_answer *a)
-{
-    (void)c;
-    work(h, r, id, W_CLAIM, a);
-}
-
-void http_r_contact(fsc_http *h, struct MHD_Connection *c, http_req *r, const char *id,
-                    http_answer *a)
-{
-    (void)c;
-    work(h, r, id, W_CONTACT, a);
-}
-
-void http_r_outcome(fsc_http *h, struct MHD_Connection *c, http_req *r, const char *id,
-                    http_answer *a)
-{
-    (void)c;
-    work(h, r, id, W_OUTCOME, a);
-}
-
-void http_r_close(fsc_http *h, struct MHD_Connection *c, http_req *r, const char *id,
-                  http_answer *a)
-{
-    (void)c;
-    work(h, r, id, W_CLOSE, a);
 }
 
 /* ---- payment stops ---- */
@@ -375,25 +351,6 @@ void http_r_paystops(fsc_http *h, struct MHD_Connection *c, http_req *r, const c
     snprintf(a->location, sizeof a->location, "/paystops/%s", psid);
 }
 
-void http_r_paystop(fsc_http *h, struct MHD_Connection *c, http_req *r, const char *id,
-                    http_answer *a)
-{
-    static const char *const none[] = {NULL};
-    if (!http_query_only(h, c, a, none))
-        return;
-    char *out = NULL;
-    pthread_mutex_lock(&h->d->lock);
-    fsc_status st = fsc_svc_paystop_show(h->d->svc, &r->who, id, &out);
-    read_commit(h);
-    pthread_mutex_unlock(&h->d->lock);
-    if (st == FSC_ENOTFOUND) {
-        free(out);
-        http_error(h, a, MHD_HTTP_NOT_FOUND, st, "no payment stop %s", id);
-        return;
-    }
-    read_answer(h, a, st, out, id);
-}
-
 /* from/to of a report: [from, to), by default everything up to now. */
 static bool report_span(fsc_http *h, struct MHD_Connection *c, http_answer *a, double *from,
                         double *to)
@@ -410,55 +367,24 @@ static bool report_span(fsc_http *h, struct MHD_Connection *c, http_answer *a, d
     return true;
 }
 
-void http_r_paystop_stats(fsc_http *h, struct MHD_Connection *c, http_req *r, const char *id,
-                          http_answer *a)
-{
-    (void)id;
-    double from, to;
-    if (!report_span(h, c, a, &from, &to))
-        return;
-    char *out = NULL;
-    pthread_mutex_lock(&h->d->lock);
-    fsc_status st = fsc_svc_paystop_stats(h->d->svc, &r->who, from, to, &out);
-    read_commit(h);
-    pthread_mutex_unlock(&h->d->lock);
-    read_answer(h, a, st, out, "payment-stop statistics");
-}
-
 void http_r_reports(fsc_http *h, struct MHD_Connection *c, http_req *r, const char *id,
                     http_answer *a)
 {
     (void)id;
+    bool stats = r->route == R_PAYSTOP_STATS;
     double from, to;
     if (!report_span(h, c, a, &from, &to))
         return;
     char *out = NULL;
     pthread_mutex_lock(&h->d->lock);
-    fsc_status st = fsc_svc_report(h->d->svc, &r->who, from, to, &out);
+    fsc_status st = stats ? fsc_svc_paystop_stats(h->d->svc, &r->who, from, to, &out)
+                          : fsc_svc_report(h->d->svc, &r->who, from, to, &out);
     read_commit(h);
     pthread_mutex_unlock(&h->d->lock);
-    read_answer(h, a, st, out, "report");
+    read_answer(h, a, st, out, stats ? "payment-stop statistics" : "report");
 }
 
 /* ---- admin ---- */
-
-typedef struct diag_text {
-    char buf[4096];
-    size_t len;
-} diag_text;
-
-static void diag_to_text(void *ctx, fsc_severity sev, const char *file, unsigned long line,
-                         unsigned long col, const char *msg)
-{
-    diag_text *t = ctx;
-    if (t->len >= sizeof t->buf - 1)
-        return;
-    int n = snprintf(t->buf + t->len, sizeof t->buf - t->len, "%s%s:%lu:%lu: %s: %s",
-                     t->len ? "; " : "", file ? file : "-", line, col,
-                     sev == FSC_SEV_ERROR ? "error" : "warning", msg);
-    if (n > 0)
-        t->len += (size_t)n < sizeof t->buf - t->len ? (size_t)n : sizeof t->buf - t->len - 1;
-}
 
 void http_r_reload(fsc_http *h, struct MHD_Connection *c, http_req *r, const char *id,
                    http_answer *a)
@@ -471,8 +397,8 @@ void http_r_reload(fsc_http *h, struct MHD_Connection *c, http_req *r, const cha
         http_error(h, a, MHD_HTTP_BAD_REQUEST, st, "%s", err);
         return;
     }
-    diag_text text = {.len = 0};
-    fsc_diag diag = {.fn = diag_to_text, .ctx = &text};
+    fsc_diag_text text = {.sep = "; "}; /* one line: it goes into a JSON error */
+    fsc_diag diag = {.fn = fsc_diag_to_text, .ctx = &text};
     pthread_mutex_lock(&h->d->lock);
     st = fsc_svc_reload(h->d->svc, &r->who, &diag, http_now());
     fsc_status cst = fsc_svc_commit(h->d->svc);

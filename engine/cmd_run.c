@@ -70,33 +70,14 @@ typedef struct run {
     fsc_run_model *model;      /* reloaded with the rules (run_model.h) */
 } run;
 
-/* Diagnostics of a reload, kept as text for the `ctl reload` reply. */
-typedef struct diag_text {
-    char buf[4096];
-    size_t len;
-} diag_text;
-
-static void diag_to_text(void *ctx, fsc_severity sev, const char *file, unsigned long line,
-                         unsigned long col, const char *msg)
-{
-    diag_text *t = ctx;
-    if (t->len >= sizeof t->buf - 1)
-        return;
-    int n = snprintf(t->buf + t->len, sizeof t->buf - t->len, "%s:%lu:%lu: %s: %s\n",
-                     file ? file : "-", line, col, sev == FSC_SEV_ERROR ? "error" : "warning",
-                     msg);
-    if (n > 0)
-        t->len += (size_t)n < sizeof t->buf - t->len ? (size_t)n : sizeof t->buf - t->len - 1;
-}
-
 /* Compiles the rules beside the running set and hands them over. Writes a
  * one-line (or, on failure, multi-line) report into out. */
 static void reload_rules(run *r, char *out, size_t cap)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    diag_text text = {.len = 0};
-    fsc_diag diag = {.fn = diag_to_text, .ctx = &text};
+    fsc_diag_text text = {.end = "\n"}; /* a line each in the `ctl reload` reply */
+    fsc_diag diag = {.fn = fsc_diag_to_text, .ctx = &text};
     fsc_ruleset *next = NULL;
     fsc_status st = fsc_cmd_load_rules(r->rules_path, r->rules_cache, &diag, &next);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -166,20 +147,29 @@ static void *hup_reload(void *arg)
     return NULL;
 }
 
+/* Every counter now into *all: the pipeline's, the main thread's and
+ * libpcap's last figures; returns when the running rules were loaded.
+ * What `ctl stats` and /metrics show, so they agree. */
+static time_t counters_now(run *r, fsc_counters *all)
+{
+    fsc_pipeline_counters(r->pipe, all);
+    pthread_mutex_lock(&r->lock);
+    fsc_counters_add(all, &r->counters);
+    if (r->have_ps) {
+        all->v[FSC_C_KERNEL_RECEIVED] = r->ps.ps_recv;
+        all->v[FSC_C_KERNEL_DROPS] = r->ps.ps_drop;
+        all->v[FSC_C_IFACE_DROPS] = r->ps.ps_ifdrop;
+    }
+    time_t loaded = r->rules_loaded;
+    pthread_mutex_unlock(&r->lock);
+    return loaded;
+}
+
 /* The counters as "name value" lines, libpcap's own figures first. */
 static size_t stats_text(run *r, char *buf, size_t cap)
 {
     fsc_counters all;
-    fsc_pipeline_counters(r->pipe, &all);
-    pthread_mutex_lock(&r->lock);
-    fsc_counters_add(&all, &r->counters);
-    if (r->have_ps) {
-        all.v[FSC_C_KERNEL_RECEIVED] = r->ps.ps_recv;
-        all.v[FSC_C_KERNEL_DROPS] = r->ps.ps_drop;
-        all.v[FSC_C_IFACE_DROPS] = r->ps.ps_ifdrop;
-    }
-    time_t loaded = r->rules_loaded;
-    pthread_mutex_unlock(&r->lock);
+    time_t loaded = counters_now(r, &all);
     char version[64];
     fsc_pipeline_ruleset_version(r->pipe, version, sizeof version);
     size_t n = 0;
@@ -206,16 +196,7 @@ static void metrics_collect(void *ctx, fsc_mtext *t)
 {
     run *r = ctx;
     fsc_counters all;
-    fsc_pipeline_counters(r->pipe, &all);
-    pthread_mutex_lock(&r->lock);
-    fsc_counters_add(&all, &r->counters);
-    if (r->have_ps) {
-        all.v[FSC_C_KERNEL_RECEIVED] = r->ps.ps_recv;
-        all.v[FSC_C_KERNEL_DROPS] = r->ps.ps_drop;
-        all.v[FSC_C_IFACE_DROPS] = r->ps.ps_ifdrop;
-    }
-    time_t loaded = r->rules_loaded;
-    pthread_mutex_unlock(&r->lock);
+    time_t loaded = counters_now(r, &all);
     fsc_metrics_counters(t, "fsc_engine", &all, 1);
     static const char *const levels[] = {"low", "medium", "high", "critical"};
     fsc_mtext_printf(t, "# TYPE fsc_engine_alerts_total counter\n");

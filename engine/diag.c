@@ -31,3 +31,17 @@ void fsc_diagf(fsc_diag *d, fsc_severity sev, const char *file, unsigned long li
     else
         fprintf(stderr, "%s: %s: %s\n", file, kind, msg);
 }
+
+void fsc_diag_to_text(void *ctx, fsc_severity sev, const char *file, unsigned long line,
+                      unsigned long col, const char *msg)
+{
+    fsc_diag_text *t = ctx;
+    if (t->len >= sizeof t->buf - 1)
+        return;
+    int n = snprintf(t->buf + t->len, sizeof t->buf - t->len, "%s%s:%lu:%lu: %s: %s%s",
+                     t->len && t->sep ? t->sep : "", file ? file : "-", line, col,
+                     sev == FSC_SEV_ERROR ? "error" : "warning", msg, t->end ? t->end : "");
+    /* snprintf says what it would have written: count only what it did */
+    if (n > 0)
+        t->len += (size_t)n < sizeof t->buf - t->len ? (size_t)n : sizeof t->buf - t->len - 1;
+}

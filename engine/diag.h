@@ -27,4 +27,18 @@ void fsc_diagf(fsc_diag *d, fsc_severity sev, const char *file, unsigned long li
                unsigned long col, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* A sink that keeps diagnostics as text for a reply (`ctl reload`, POST
+ * /admin/reload): each as "file:line:col: error: message", with sep before
+ * every one but the first and end after every one (NULL: none). Bounded
+ * by buf: what does not fit is cut; buf always ends with a NUL. Start it
+ * zeroed but for sep and end, e.g. {.end = "\n"}. */
+typedef struct fsc_diag_text {
+    char buf[4096];
+    size_t len;
+    const char *sep, *end;
+} fsc_diag_text;
+/* The fsc_diag fn for a fsc_diag_text ctx: {.fn = fsc_diag_to_text, .ctx = &text}. */
+void fsc_diag_to_text(void *ctx, fsc_severity sev, const char *file, unsigned long line,
+                      unsigned long col, const char *msg);
+
 #endif
