@@ -115,14 +115,6 @@ fsc_status svc_entry_encode(const svc_entry *e, char **out, size_t *len, char *e
 
 /* ---- decode ---- */
 
-static yajl_val get(yajl_val o, const char *key)
-{
-    for (size_t i = 0; i < o->u.object.len; i++)
-        if (strcmp(o->u.object.keys[i], key) == 0)
-            return o->u.object.values[i];
-    return NULL;
-}
-
 static fsc_time time_of(const char *s)
 {
     fsc_time t;
@@ -164,9 +156,9 @@ bool svc_entry_decode(yajl_val root, svc_entry *e)
     e->precinct = svc_str(root, "precinct");
     e->queue = svc_str(root, "queue");
     e->from = svc_str(root, "from");
-    yajl_val lv = get(root, "level");
+    yajl_val lv = svc_member(root, "level");
     e->level = lv && YAJL_IS_INTEGER(lv) ? (int)YAJL_GET_INTEGER(lv) : 0;
-    yajl_val fb = get(root, "fallback");
+    yajl_val fb = svc_member(root, "fallback");
     e->fallback = fb && YAJL_IS_TRUE(fb);
     e->engine = svc_str(root, "engine");
     e->channel = svc_str(root, "channel");
@@ -179,7 +171,7 @@ bool svc_entry_decode(yajl_val root, svc_entry *e)
     e->paystop_id = svc_str(root, "paystop_id");
     e->bank = svc_str(root, "bank");
     e->account = svc_str(root, "account");
-    e->amount = cents_of(get(root, "amount"));
+    e->amount = cents_of(svc_member(root, "amount"));
     const char *oc = svc_str(root, "outcome");
     int o = oc ? fsc_outcome_parse(oc) : FSC_OUTCOME_NONE;
     e->outcome = o < 0 ? FSC_OUTCOME_NONE : (fsc_outcome)o;
@@ -190,7 +182,7 @@ bool svc_entry_decode(yajl_val root, svc_entry *e)
         return false;
     if (e->kind == SVC_K_OUTCOME && o <= 0)
         return false;
-    e->alert = get(root, "alert");
+    e->alert = svc_member(root, "alert");
     e->alert_ts = SVC_NO_TIME;
     if (e->alert && e->alert->type == yajl_t_object) {
         e->subscriber = svc_str(e->alert, "subscriber");

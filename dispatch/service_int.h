@@ -304,6 +304,9 @@ void svc_gtree(yajl_gen g, yajl_val v, bool *bad);         /* any parsed value *
 /* Takes the generated text out as a malloc'd NUL-terminated string. */
 fsc_status svc_gen_finish(yajl_gen g, bool bad, char **out, size_t *len);
 
+/* The value of key in object o (the first, should it repeat): NULL when
+ * absent or when o is not an object. Points into o's tree. */
+yajl_val svc_member(yajl_val o, const char *key);
 const char *svc_str(yajl_val o, const char *key);          /* NULL if absent */
 const char *svc_level_name(int level);
 

@@ -508,14 +508,18 @@ done:
     return st;
 }
 
-const char *svc_str(yajl_val o, const char *key)
+yajl_val svc_member(yajl_val o, const char *key)
 {
     if (!o || o->type != yajl_t_object)
         return NULL;
     for (size_t i = 0; i < o->u.object.len; i++)
         if (strcmp(o->u.object.keys[i], key) == 0)
-            return o->u.object.values[i] && o->u.object.values[i]->type == yajl_t_string
-                       ? o->u.object.values[i]->u.string
-                       : NULL;
+            return o->u.object.values[i];
     return NULL;
+}
+
+const char *svc_str(yajl_val o, const char *key)
+{
+    yajl_val v = svc_member(o, key);
+    return v && v->type == yajl_t_string ? v->u.string : NULL;
 }

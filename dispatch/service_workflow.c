@@ -213,14 +213,6 @@ static int json_depth(const char *j, size_t len, int max)
     return deepest;
 }
 
-static yajl_val member(yajl_val o, const char *key)
-{
-    for (size_t i = 0; i < o->u.object.len; i++)
-        if (strcmp(o->u.object.keys[i], key) == 0)
-            return o->u.object.values[i];
-    return NULL;
-}
-
 static fsc_status malformed(fsc_svc *s, fsc_status st, char *err, size_t errcap,
                             const char *fmt, const char *arg)
 {
@@ -233,7 +225,7 @@ static fsc_status malformed(fsc_svc *s, fsc_status st, char *err, size_t errcap,
  * string is not. */
 static bool opt_text(yajl_val o, const char *key, const char **out)
 {
-    yajl_val v = member(o, key);
+    yajl_val v = svc_member(o, key);
     *out = NULL;
     if (!v)
         return true;
@@ -285,27 +277,27 @@ fsc_status fsc_svc_ingest(fsc_svc *s, const char *engine, const char *json, size
         st = malformed(s, FSC_EMALFORMED, err, errcap, "%s", "not a JSON object");
         goto done;
     }
-    v = member(root, "alert_id");
+    v = svc_member(root, "alert_id");
     if (!v || v->type != yajl_t_string || !svc_hex16(v->u.string, strlen(v->u.string), &key)) {
         st = malformed(s, FSC_EMALFORMED, err, errcap, "key '%s': want 16 hex digits",
                        "alert_id");
         goto done;
     }
-    v = member(root, "precinct");
+    v = svc_member(root, "precinct");
     if (!v || v->type != yajl_t_string || !svc_name_ok(v->u.string)) {
         st = malformed(s, FSC_EMALFORMED, err, errcap,
                        "key '%s': want 1 to 31 of A-Z a-z 0-9 - _ . :", "precinct");
         goto done;
     }
     e.precinct = v->u.string;
-    v = member(root, "level");
+    v = svc_member(root, "level");
     if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 1 || YAJL_GET_INTEGER(v) > 4) {
         st = malformed(s, FSC_EMALFORMED, err, errcap, "key '%s': want a whole number 1..4",
                        "level");
         goto done;
     }
     e.level = (int)YAJL_GET_INTEGER(v);
-    v = member(root, "ts");
+    v = svc_member(root, "ts");
     if (v && (v->type != yajl_t_string ||
               !fsc_time_parse(v->u.string, strlen(v->u.string), &e.alert_ts))) {
         st = malformed(s, FSC_EMALFORMED, err, errcap, "key '%s': want an RFC 3339 time", "ts");
@@ -413,6 +405,23 @@ double fsc_svc_next_deadline(const fsc_svc *s)
 
 /* ---- reloads ---- */
 
+/* Records how one file's reload went (st): a "reload" entry e naming what
+ * with the new file's digest, or a counted failure (the old file stays in
+ * use). Returns st. */
+static fsc_status reloaded(fsc_svc *s, svc_entry *e, const char *what, const char *digest,
+                           fsc_status st)
+{
+    char err[160];
+    if (st != FSC_OK) {
+        s->ctr->v[FSC_C_DSP_RELOAD_FAILURES]++;
+        return st;
+    }
+    e->what = what;
+    e->digest = digest;
+    svc_emit(s, e, FSC_C_COUNT, FSC_C_COUNT, err, sizeof err);
+    return st;
+}
+
 fsc_status fsc_svc_reload(fsc_svc *s, const fsc_principal *p, fsc_diag *diag, double now)
 {
     char err[160];
@@ -433,25 +442,14 @@ fsc_status fsc_svc_reload(fsc_svc *s, const fsc_principal *p, fsc_diag *diag, do
     if (st == FSC_OK) {
         fsc_roster_free(s->roster);
         s->roster = r;
-        e.what = "roster";
-        e.digest = fsc_roster_digest(r);
-        svc_emit(s, &e, FSC_C_COUNT, FSC_C_COUNT, err, sizeof err);
-    } else {
-        s->ctr->v[FSC_C_DSP_RELOAD_FAILURES]++;
-        result = st;
     }
+    result = reloaded(s, &e, "roster", st == FSC_OK ? fsc_roster_digest(r) : NULL, st);
     fsc_auth *a = NULL;
     st = fsc_auth_load(s->tokens_path, diag, &a);
     if (st == FSC_OK) {
         fsc_auth_free(s->auth);
         s->auth = a;
-        e.what = "tokens";
-        e.digest = fsc_auth_digest(a);
-        svc_emit(s, &e, FSC_C_COUNT, FSC_C_COUNT, err, sizeof err);
-    } else {
-        s->ctr->v[FSC_C_DSP_RELOAD_FAILURES]++;
-        if (result == FSC_OK)
-            result = st;
     }
-    return result;
+    st = reloaded(s, &e, "tokens", st == FSC_OK ? fsc_auth_digest(a) : NULL, st);
+    return result != FSC_OK ? result : st;
 }
