@@ -7,20 +7,7 @@
 # and the old one keeps running; a good one is swapped in and matches.
 . "$(dirname "$0")/lib.sh"
 command -v tcpreplay >/dev/null || skip "tcpreplay is not installed (tools/setup installs it)"
-[ "$(id -u)" -eq 0 ] || skip "making a network namespace needs root"
-ns="fsc-test-$$"
-ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace here"
-engine=""
-cleanup() {
-  [ -n "$engine" ] && kill "$engine" 2>/dev/null && wait "$engine" 2>/dev/null
-  ip netns del "$ns" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-ip -n "$ns" link add v0 type veth peer name v1
-ip -n "$ns" link set v0 up
-ip -n "$ns" link set v1 up
-ip -n "$ns" link set lo up
+netns_setup fsc-test veth
 
 mkdir "$TMP/rules"
 cp "$SRCDIR"/rules/*.yaml "$TMP/rules/"
@@ -45,10 +32,7 @@ control:
   endpoint: $ctl
 EOC
 : >"$TMP/events.jsonl" # followed like tail -F: lines appended later are read
-ip netns exec "$ns" "$FRAUDSCAN" run -c "$TMP/run.yaml" 2>"$TMP/run.err" &
-engine=$!
-for _ in $(seq 100); do grep -q capturing "$TMP/run.err" && break; sleep 0.1; done
-grep -q capturing "$TMP/run.err" || { cat "$TMP/run.err"; fail "the engine did not start capturing"; }
+run_in_ns
 
 # 10 Mbit/s: about a second for the sample, gentle enough that a loaded CI
 # machine (sanitizer builds, two tests at once) drops nothing

@@ -7,17 +7,7 @@
 # goes on scoring. The engine captures on the loopback of a network
 # namespace of its own (nothing arrives there): it only has to keep running.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" -eq 0 ] || skip "a network namespace to capture in needs root"
-ns="fsc-model-$$"
-ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace here"
-engine=""
-cleanup() {
-  [ -n "$engine" ] && kill "$engine" 2>/dev/null && wait "$engine" 2>/dev/null
-  ip netns del "$ns" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-ip -n "$ns" link set lo up
+netns_setup fsc-model
 
 cp "$SRCDIR/models/default.yaml" "$TMP/model.yaml"
 ctl="ipc://$TMP/ctl"
@@ -37,10 +27,7 @@ control:
 EOC
 : >"$TMP/events.jsonl"
 : >"$TMP/alerts.jsonl"
-ip netns exec "$ns" "$FRAUDSCAN" run -c "$TMP/run.yaml" 2>"$TMP/run.err" &
-engine=$!
-for _ in $(seq 100); do grep capturing "$TMP/run.err" >/dev/null && break; sleep 0.1; done
-grep capturing "$TMP/run.err" >/dev/null || { cat "$TMP/run.err"; fail "the engine did not start"; }
+run_in_ns
 
 # install WHO: the sample's spy-loan install (FT05, high on its own) for WHO
 install() {

@@ -8,19 +8,7 @@
 # network namespace of the test's own, traffic sent with tcpreplay.
 . "$(dirname "$0")/lib.sh"
 command -v tcpreplay >/dev/null || skip "tcpreplay is not installed (tools/setup installs it)"
-[ "$(id -u)" -eq 0 ] || skip "making a network namespace needs root"
-ns="fsc-radius-$$"
-ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace here"
-engine=""
-cleanup() {
-  [ -n "$engine" ] && kill "$engine" 2>/dev/null && wait "$engine" 2>/dev/null
-  ip netns del "$ns" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-ip -n "$ns" link add v0 type veth peer name v1
-ip -n "$ns" link set v0 up
-ip -n "$ns" link set v1 up
+netns_setup fsc-radius veth
 
 ctl="ipc://$TMP/ctl"
 cat >"$TMP/run.yaml" <<EOC
@@ -38,10 +26,7 @@ EOC
 # someone else's session, there before the engine starts
 printf '{"Acct-Status-Type":"Start","Event-Timestamp":"2026-11-29T00:00:00Z","Framed-IP-Address":"10.99.9.9","User-Name":"S0000","NAS-IP-Address":"192.0.2.1"}\n' >"$TMP/radius.jsonl"
 : >"$TMP/live.jsonl"
-ip netns exec "$ns" "$FRAUDSCAN" run -c "$TMP/run.yaml" 2>"$TMP/run.err" &
-engine=$!
-for _ in $(seq 100); do grep capturing "$TMP/run.err" >/dev/null && break; sleep 0.1; done
-grep capturing "$TMP/run.err" >/dev/null || { cat "$TMP/run.err"; fail "the engine did not start capturing"; }
+run_in_ns
 
 stat_of() { "$FRAUDSCAN" ctl --connect "$ctl" stats | awk -v k="$1" '$1==k{print $2}'; }
 wait_stat() { # NAME N: until counter NAME reaches N
