@@ -191,3 +191,17 @@ void fsc_verb_print_json(const char *body, int raw)
     yajl_gen_free(g);
     yajl_tree_free(v);
 }
+
+const char *fsc_verb_str(yajl_val o, const char *key)
+{
+    const char *path[] = {key, NULL};
+    yajl_val v = yajl_tree_get(o, path, yajl_t_string);
+    return v ? YAJL_GET_STRING(v) : "-";
+}
+
+double fsc_verb_num(yajl_val o, const char *key)
+{
+    const char *path[] = {key, NULL};
+    yajl_val v = yajl_tree_get(o, path, yajl_t_number);
+    return v ? YAJL_GET_DOUBLE(v) : 0.0;
+}

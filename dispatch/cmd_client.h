@@ -6,6 +6,7 @@
 #define FSC_CMD_CLIENT_H
 
 #include <stdio.h>
+#include <yajl/yajl_tree.h>
 
 typedef struct fsc_verb_opts {
     const char *dispatch, *token_file, *note, *by, *precinct, *state, *from, *to, *amount;
@@ -33,6 +34,12 @@ int fsc_verb_amount(const char *s, double *out);
  * endpoint or the token is missing. */
 int fsc_verb_call(const char *who, const fsc_verb_opts *o, const char *verb, const char *args,
                   char **body);
+
+/* The member key of a reply's object o, for tables people read: its text,
+ * or "-" when absent or not a string (points into o's tree). */
+const char *fsc_verb_str(yajl_val o, const char *key);
+/* Its number, or 0 when absent or not a number. */
+double fsc_verb_num(yajl_val o, const char *key);
 
 /* Prints JSON text indented for people, or as one line when raw. */
 void fsc_verb_print_json(const char *body, int raw);

@@ -25,36 +25,24 @@ static void usage(FILE *f)
             "  Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage.\n");
 }
 
-static const char *str_at(yajl_val o, const char *key)
-{
-    const char *path[] = {key, NULL};
-    yajl_val v = yajl_tree_get(o, path, yajl_t_string);
-    return v ? YAJL_GET_STRING(v) : "-";
-}
-
-static double num_at(yajl_val o, const char *key)
-{
-    const char *path[] = {key, NULL};
-    yajl_val v = yajl_tree_get(o, path, yajl_t_number);
-    return v ? YAJL_GET_DOUBLE(v) : 0.0;
-}
-
 /* One row of the stats table: a precinct's or a bank's figures. */
 static void stats_row(const char *kind, const char *name, yajl_val g)
 {
     const char *pb[] = {"by_state", NULL}, *pt[] = {"time_alert_to_stop_s", NULL};
     yajl_val b = yajl_tree_get(g, pb, yajl_t_object), t = yajl_tree_get(g, pt, yajl_t_object);
     char p50[16] = "-", p90[16] = "-", mx[16] = "-";
-    if (t && num_at(t, "count") > 0) {
-        snprintf(p50, sizeof p50, "%.1f", num_at(t, "p50"));
-        snprintf(p90, sizeof p90, "%.1f", num_at(t, "p90"));
-        snprintf(mx, sizeof mx, "%.1f", num_at(t, "max"));
+    if (t && fsc_verb_num(t, "count") > 0) {
+        snprintf(p50, sizeof p50, "%.1f", fsc_verb_num(t, "p50"));
+        snprintf(p90, sizeof p90, "%.1f", fsc_verb_num(t, "p90"));
+        snprintf(mx, sizeof mx, "%.1f", fsc_verb_num(t, "max"));
     }
     printf("%-8s %-14s %8.0f %7.0f %8.0f %7.0f %8.0f %12.2f %8s %8s %8s\n", kind, name,
-           num_at(g, "requests"), b ? num_at(b, "stopped") : 0, b ? num_at(b, "rejected") : 0,
-           b ? num_at(b, "expired") : 0,
-           b ? num_at(b, "requested") + num_at(b, "sent") + num_at(b, "acknowledged") : 0,
-           num_at(g, "amount_stopped"), p50, p90, mx);
+           fsc_verb_num(g, "requests"), b ? fsc_verb_num(b, "stopped") : 0,
+           b ? fsc_verb_num(b, "rejected") : 0, b ? fsc_verb_num(b, "expired") : 0,
+           b ? fsc_verb_num(b, "requested") + fsc_verb_num(b, "sent") +
+                   fsc_verb_num(b, "acknowledged")
+             : 0,
+           fsc_verb_num(g, "amount_stopped"), p50, p90, mx);
 }
 
 static int request(const fsc_verb_opts *o)
@@ -88,9 +76,9 @@ static int request(const fsc_verb_opts *o)
         printf("%s\n", body);
     else if (existing)
         printf("%s (already requested for this alert, bank and account)\n",
-               v ? str_at(v, "paystop_id") : body);
+               v ? fsc_verb_str(v, "paystop_id") : body);
     else
-        printf("%s requested from %s\n", v ? str_at(v, "paystop_id") : body, o->bank);
+        printf("%s requested from %s\n", v ? fsc_verb_str(v, "paystop_id") : body, o->bank);
     yajl_tree_free(v);
     free(body);
     return 0;
@@ -115,25 +103,26 @@ static int status(const fsc_verb_opts *o)
     yajl_val ps = v ? yajl_tree_get(v, pp, yajl_t_object) : NULL;
     if (!ps)
         ps = v;
-    if (!ps || strcmp(str_at(ps, "state"), "-") == 0) {
+    if (!ps || strcmp(fsc_verb_str(ps, "state"), "-") == 0) {
         fsc_verb_print_json(body, o->json);
     } else {
         /* one line first: what a liaison on the phone with the bank needs;
          * then each step with its time */
-        const char *ref = str_at(ps, "bank_ref");
+        const char *ref = fsc_verb_str(ps, "bank_ref");
         printf("%s %s, bank %s, ref %s, account %s, amount %.2f, alert %s\n", o->pos[0],
-               str_at(ps, "state"), str_at(ps, "bank"), ref[0] ? ref : "-",
-               str_at(ps, "account"), num_at(ps, "amount"), str_at(ps, "alert_id"));
+               fsc_verb_str(ps, "state"), fsc_verb_str(ps, "bank"), ref[0] ? ref : "-",
+               fsc_verb_str(ps, "account"), fsc_verb_num(ps, "amount"),
+               fsc_verb_str(ps, "alert_id"));
         const char *ph[] = {"history", NULL};
         yajl_val h = yajl_tree_get(v, ph, yajl_t_array);
         for (size_t i = 0; h && i < h->u.array.len; i++) {
             yajl_val x = h->u.array.values[i];
-            bool req = strcmp(str_at(x, "kind"), "paystop") == 0;
-            const char *xr = str_at(x, "bank_ref"), *xd = str_at(x, "detail");
+            bool req = strcmp(fsc_verb_str(x, "kind"), "paystop") == 0;
+            const char *xr = fsc_verb_str(x, "bank_ref"), *xd = fsc_verb_str(x, "detail");
             bool has_d = !req && xd[0] && strcmp(xd, "-") != 0;
-            printf("  %s  %-12s %s%s%s%s\n", str_at(x, "ts"),
-                   req ? "requested" : str_at(x, "state"), req ? "by " : "",
-                   req ? str_at(x, "who") : (xr[0] && strcmp(xr, "-") ? xr : ""),
+            printf("  %s  %-12s %s%s%s%s\n", fsc_verb_str(x, "ts"),
+                   req ? "requested" : fsc_verb_str(x, "state"), req ? "by " : "",
+                   req ? fsc_verb_str(x, "who") : (xr[0] && strcmp(xr, "-") ? xr : ""),
                    has_d ? "  " : "", has_d ? xd : "");
         }
         const char *pt[] = {"time_to_stop_s", NULL};
@@ -162,7 +151,8 @@ static int stats(const fsc_verb_opts *o)
         return 0;
     }
     printf("payment stops from %s to %s; time from the alert to the stop in seconds\n",
-           str_at(v, "from"), strcmp(str_at(v, "to"), "-") ? str_at(v, "to") : "now");
+           fsc_verb_str(v, "from"),
+           strcmp(fsc_verb_str(v, "to"), "-") ? fsc_verb_str(v, "to") : "now");
     printf("%-8s %-14s %8s %7s %8s %7s %8s %12s %8s %8s %8s\n", "", "", "requests", "stopped",
            "rejected", "expired", "pending", "amount", "p50", "p90", "max");
     static const char *const groups[][2] = {{"precincts", "precinct"}, {"banks", "bank"}};

@@ -30,20 +30,6 @@
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
-static const char *str_at(yajl_val o, const char *key)
-{
-    const char *path[] = {key, NULL};
-    yajl_val v = yajl_tree_get(o, path, yajl_t_string);
-    return v ? YAJL_GET_STRING(v) : "-";
-}
-
-static double num_at(yajl_val o, const char *key)
-{
-    const char *path[] = {key, NULL};
-    yajl_val v = yajl_tree_get(o, path, yajl_t_number);
-    return v ? YAJL_GET_DOUBLE(v) : 0.0;
-}
-
 /* "2026-11-29T08:12:03.000000Z" -> "08:12:03" for the evidence lines */
 static void clock_part(const char *ts, char *out, size_t cap)
 {
@@ -74,34 +60,34 @@ static yajl_val parse_json(const char *json, size_t len)
 /* Prints one alert object as a readable block (nothing below min_level). */
 static void print_alert_obj(FILE *f, yajl_val o, long min_level)
 {
-    int level = (int)num_at(o, "level");
+    int level = (int)fsc_verb_num(o, "level");
     if (level < min_level)
         return;
     char lvl[16];
-    snprintf(lvl, sizeof lvl, "%s", str_at(o, "level_name"));
+    snprintf(lvl, sizeof lvl, "%s", fsc_verb_str(o, "level_name"));
     for (char *p = lvl; *p; p++)
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
-    fprintf(f, "== ALERT %s == %s (%d): %s\n", str_at(o, "alert_id"), lvl, level,
-            str_at(o, "action"));
-    fprintf(f, "  when      %s\n", str_at(o, "ts"));
-    fprintf(f, "  who       %s (%s), precinct %s\n", str_at(o, "subscriber"),
-            str_at(o, "victim_group"), str_at(o, "precinct"));
-    fprintf(f, "  fraud     %s %s, score %.2f\n", str_at(o, "fraud_type"),
-            str_at(o, "fraud_type_name"), num_at(o, "score"));
-    fprintf(f, "  tell them %s\n", str_at(o, "instruction"));
+    fprintf(f, "== ALERT %s == %s (%d): %s\n", fsc_verb_str(o, "alert_id"), lvl, level,
+            fsc_verb_str(o, "action"));
+    fprintf(f, "  when      %s\n", fsc_verb_str(o, "ts"));
+    fprintf(f, "  who       %s (%s), precinct %s\n", fsc_verb_str(o, "subscriber"),
+            fsc_verb_str(o, "victim_group"), fsc_verb_str(o, "precinct"));
+    fprintf(f, "  fraud     %s %s, score %.2f\n", fsc_verb_str(o, "fraud_type"),
+            fsc_verb_str(o, "fraud_type_name"), fsc_verb_num(o, "score"));
+    fprintf(f, "  tell them %s\n", fsc_verb_str(o, "instruction"));
     const char *path[] = {"evidence", NULL};
     yajl_val ev = yajl_tree_get(o, path, yajl_t_array);
     for (size_t i = 0; ev && i < YAJL_GET_ARRAY(ev)->len; i++) {
         yajl_val e = YAJL_GET_ARRAY(ev)->values[i];
         char hm[16];
-        clock_part(str_at(e, "ts"), hm, sizeof hm);
+        clock_part(fsc_verb_str(e, "ts"), hm, sizeof hm);
         fprintf(f, "  %-9s %s  %-15s %s  (%s, +%.2f", i == 0 ? "evidence" : "", hm,
-                str_at(e, "field"), str_at(e, "value"), str_at(e, "rule"),
-                num_at(e, "contribution"));
-        const char *src = str_at(e, "src");
+                fsc_verb_str(e, "field"), fsc_verb_str(e, "value"), fsc_verb_str(e, "rule"),
+                fsc_verb_num(e, "contribution"));
+        const char *src = fsc_verb_str(e, "src");
         if (strcmp(src, "-") != 0)
-            fprintf(f, ", %s -> %s", src, str_at(e, "dst"));
+            fprintf(f, ", %s -> %s", src, fsc_verb_str(e, "dst"));
         fprintf(f, ")\n");
     }
     fputc('\n', f);
@@ -208,40 +194,40 @@ static double mono_s(void)
 /* Prints an entry other than an alert as one "== KIND ..." line. */
 static void print_entry_line(FILE *f, const char *kind, yajl_val o)
 {
-    const char *id = str_at(o, "alert_id");
+    const char *id = fsc_verb_str(o, "alert_id");
     if (strcmp(kind, "escalate") == 0)
-        fprintf(f, "== ESCALATED %s == from %s to %s: %s (%s)\n\n", id, str_at(o, "from"),
-                str_at(o, "queue"), str_at(o, "reason"), str_at(o, "ts"));
+        fprintf(f, "== ESCALATED %s == from %s to %s: %s (%s)\n\n", id, fsc_verb_str(o, "from"),
+                fsc_verb_str(o, "queue"), fsc_verb_str(o, "reason"), fsc_verb_str(o, "ts"));
     else if (strcmp(kind, "claim") == 0)
-        fprintf(f, "== CLAIMED %s by %s (%s)\n", id, str_at(o, "who"), str_at(o, "ts"));
+        fprintf(f, "== CLAIMED %s by %s (%s)\n", id, fsc_verb_str(o, "who"), fsc_verb_str(o, "ts"));
     else if (strcmp(kind, "contact") == 0)
-        fprintf(f, "== CONTACTED %s by %s, %s: %s (%s)\n", id, str_at(o, "who"),
-                str_at(o, "channel"), str_at(o, "note"), str_at(o, "ts"));
+        fprintf(f, "== CONTACTED %s by %s, %s: %s (%s)\n", id, fsc_verb_str(o, "who"),
+                fsc_verb_str(o, "channel"), fsc_verb_str(o, "note"), fsc_verb_str(o, "ts"));
     else if (strcmp(kind, "outcome") == 0)
-        fprintf(f, "== OUTCOME %s: %s, amount %.2f, by %s (%s)\n", id, str_at(o, "outcome"),
-                num_at(o, "amount"), str_at(o, "who"), str_at(o, "ts"));
+        fprintf(f, "== OUTCOME %s: %s, amount %.2f, by %s (%s)\n", id, fsc_verb_str(o, "outcome"),
+                fsc_verb_num(o, "amount"), fsc_verb_str(o, "who"), fsc_verb_str(o, "ts"));
     else if (strcmp(kind, "close") == 0)
-        fprintf(f, "== CLOSED %s by %s (%s)\n", id, str_at(o, "who"), str_at(o, "ts"));
+        fprintf(f, "== CLOSED %s by %s (%s)\n", id, fsc_verb_str(o, "who"), fsc_verb_str(o, "ts"));
     else if (strcmp(kind, "paystop") == 0)
         fprintf(f, "== PAYSTOP %s requested by %s: alert %s, bank %s, account %s, amount %.2f\n",
-                str_at(o, "paystop_id"), str_at(o, "who"), id, str_at(o, "bank"),
-                str_at(o, "account"), num_at(o, "amount"));
+                fsc_verb_str(o, "paystop_id"), fsc_verb_str(o, "who"), id, fsc_verb_str(o, "bank"),
+                fsc_verb_str(o, "account"), fsc_verb_num(o, "amount"));
     else if (strcmp(kind, "paystop_status") == 0) {
         char st[24];
-        snprintf(st, sizeof st, "%s", str_at(o, "state"));
+        snprintf(st, sizeof st, "%s", fsc_verb_str(o, "state"));
         for (char *p = st; *p; p++)
             if (*p >= 'a' && *p <= 'z')
                 *p = (char)(*p - 'a' + 'A');
-        const char *ref = str_at(o, "bank_ref"), *det = str_at(o, "detail");
+        const char *ref = fsc_verb_str(o, "bank_ref"), *det = fsc_verb_str(o, "detail");
         bool has_ref = ref[0] && strcmp(ref, "-") != 0, has_det = det[0] && strcmp(det, "-") != 0;
-        fprintf(f, "== PAYSTOP %s %s%s%s%s%s (%s)\n", str_at(o, "paystop_id"), st,
+        fprintf(f, "== PAYSTOP %s %s%s%s%s%s (%s)\n", fsc_verb_str(o, "paystop_id"), st,
                 has_ref ? ", bank_ref " : "", has_ref ? ref : "", has_det ? ": " : "",
-                has_det ? det : "", str_at(o, "ts"));
+                has_det ? det : "", fsc_verb_str(o, "ts"));
     } else if (strcmp(kind, "refused") == 0)
-        fprintf(f, "== REFUSED %s %s on %s: %s (%s)\n", str_at(o, "who"), str_at(o, "action"),
-                id, str_at(o, "reason"), str_at(o, "ts"));
+        fprintf(f, "== REFUSED %s %s on %s: %s (%s)\n", fsc_verb_str(o, "who"),
+                fsc_verb_str(o, "action"), id, fsc_verb_str(o, "reason"), fsc_verb_str(o, "ts"));
     else
-        fprintf(f, "== %s (%s)\n", kind, str_at(o, "ts"));
+        fprintf(f, "== %s (%s)\n", kind, fsc_verb_str(o, "ts"));
     fflush(f);
 }
 
@@ -318,7 +304,7 @@ static void tail_push(void *ctx, uint64_t seq, const char *json, size_t len)
     yajl_val o = parse_json(json, len);
     if (!o)
         return;
-    const char *kind = str_at(o, "kind");
+    const char *kind = fsc_verb_str(o, "kind");
     if (t->json) {
         fwrite(json, 1, len, stdout);
         fputc('\n', stdout);
@@ -615,9 +601,10 @@ static int workflow(const char *verb, int argc, char **argv)
                "STATE", "CLAIMED BY");
         for (size_t i = 0; a && i < a->u.array.len; i++) {
             yajl_val x = a->u.array.values[i];
-            printf("%-16s  %-5d  %-10s  %-10s  %-9s  %s\n", str_at(x, "alert_id"),
-                   (int)num_at(x, "level"), str_at(x, "precinct"), str_at(x, "queue"),
-                   str_at(x, "state"), str_at(x, "claimed_by"));
+            printf("%-16s  %-5d  %-10s  %-10s  %-9s  %s\n", fsc_verb_str(x, "alert_id"),
+                   (int)fsc_verb_num(x, "level"), fsc_verb_str(x, "precinct"),
+                   fsc_verb_str(x, "queue"), fsc_verb_str(x, "state"),
+                   fsc_verb_str(x, "claimed_by"));
         }
     } else if (strcmp(verb, "show") == 0 && v) {
         const char *pa[] = {"alert", NULL}, *ph[] = {"history", NULL};
@@ -628,22 +615,23 @@ static int workflow(const char *verb, int argc, char **argv)
         yajl_val full = NULL;
         for (size_t i = 0; h && !full && i < h->u.array.len; i++) {
             const char *pi[] = {"alert", NULL};
-            if (strcmp(str_at(h->u.array.values[i], "kind"), "alert") == 0)
+            if (strcmp(fsc_verb_str(h->u.array.values[i], "kind"), "alert") == 0)
                 full = yajl_tree_get(h->u.array.values[i], pi, yajl_t_object);
         }
         if (full || a)
             print_alert_obj(stdout, full ? full : a, 0);
-        printf("  state     %s\n", str_at(v, "state"));
+        printf("  state     %s\n", fsc_verb_str(v, "state"));
         for (size_t i = 0; h && i < h->u.array.len; i++) {
             yajl_val e = h->u.array.values[i];
-            const char *kind = str_at(e, "kind");
+            const char *kind = fsc_verb_str(e, "kind");
             if (strcmp(kind, "alert") == 0)
-                printf("== QUEUED %s in %s%s (%s)\n", str_at(e, "alert_id"), str_at(e, "queue"),
-                       YAJL_IS_TRUE(yajl_tree_get(e, (const char *[]){"fallback", NULL},
-                                                  yajl_t_true))
-                           ? " (nobody on duty for its precinct)"
-                           : "",
-                       str_at(e, "ts"));
+                printf(
+                    "== QUEUED %s in %s%s (%s)\n", fsc_verb_str(e, "alert_id"),
+                    fsc_verb_str(e, "queue"),
+                    YAJL_IS_TRUE(yajl_tree_get(e, (const char *[]){"fallback", NULL}, yajl_t_true))
+                        ? " (nobody on duty for its precinct)"
+                        : "",
+                    fsc_verb_str(e, "ts"));
             else
                 print_entry_line(stdout, kind, e);
         }
