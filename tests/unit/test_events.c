@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "events.h"
 #include "timefmt.h"
@@ -15,30 +13,6 @@
 #define T0 (1795939200LL * 1000000) /* 2026-11-29T08:00:00Z */
 
 static char store[2 * FSC_EVENTS_LINE_MAX + 64];
-
-/* ---- input placed against a guard page -------------------------------- */
-
-static char *guard_base;
-static size_t guard_span;
-
-/* Returns a copy of s[0..n) whose last byte is the last readable one. */
-static const char *guarded(const char *s, size_t n)
-{
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    size_t need = (n + pg - 1) / pg * pg + pg;
-    if (guard_base)
-        munmap(guard_base, guard_span);
-    guard_base = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (guard_base == MAP_FAILED) {
-        perror("mmap");
-        exit(2);
-    }
-    guard_span = need;
-    mprotect(guard_base + need - pg, pg, PROT_NONE);
-    char *p = guard_base + need - pg - n;
-    memcpy(p, s, n);
-    return p;
-}
 
 static const fsc_value *value_at(const fsc_record *r, fsc_field f, size_t nth)
 {
@@ -87,7 +61,7 @@ static void test_good(void)
         char err[256];
         unsigned long col = 99;
         size_t n = strlen(rows[i].line);
-        fsc_status st = fsc_event_parse_ex(guarded(rows[i].line, n), n, &rec, &meta, store,
+        fsc_status st = fsc_event_parse_ex(unit_guarded(rows[i].line, n), n, &rec, &meta, store,
                                            sizeof store, err, sizeof err, &col);
         CHECK(st == FSC_OK, "good row %zu parses (%s: %s)", i, fsc_status_name(st), err);
         if (st != FSC_OK)
@@ -126,7 +100,7 @@ static void test_permissions_and_hashes(void)
     fsc_event_meta meta;
     char err[256];
     size_t n = strlen(line);
-    fsc_status st = fsc_event_parse_ex(guarded(line, n), n, &rec, &meta, store, sizeof store,
+    fsc_status st = fsc_event_parse_ex(unit_guarded(line, n), n, &rec, &meta, store, sizeof store,
                                        err, sizeof err, NULL);
     CHECK(st == FSC_OK, "permissions line parses: %s", err);
     CHECK(value_is(&rec, FSC_F_APP_PERMISSIONS, 0, "BIND_ACCESSIBILITY_SERVICE"),
@@ -201,7 +175,7 @@ static void test_bad(void)
         char err[256];
         unsigned long col = 0;
         size_t n = strlen(rows[i].line);
-        fsc_status st = fsc_event_parse_ex(guarded(rows[i].line, n), n, &rec, NULL, store,
+        fsc_status st = fsc_event_parse_ex(unit_guarded(rows[i].line, n), n, &rec, NULL, store,
                                            sizeof store, err, sizeof err, &col);
         CHECK(st == rows[i].st && col == rows[i].col && strstr(err, rows[i].msg) &&
                   rec.subscriber == NULL && rec.nvalues == 0,
@@ -237,8 +211,8 @@ static void test_sizes(void)
         n += (size_t)snprintf(big + n, cap - n, "%s\"android.permission.P%03d\"", i ? "," : "", i);
     n += (size_t)snprintf(big + n, cap - n, "],\"package\":\"p\",\"label\":\"l\","
                                             "\"cert_sha256\":\"c\",\"apk_sha256\":\"a\"}");
-    fsc_status st = fsc_event_parse_ex(guarded(big, n), n, &rec, &meta, store, sizeof store, err,
-                                       sizeof err, NULL);
+    fsc_status st = fsc_event_parse_ex(unit_guarded(big, n), n, &rec, &meta, store, sizeof store,
+                                       err, sizeof err, NULL);
     CHECK(st == FSC_OK && rec.nvalues == FSC_RECORD_MAX_VALUES - 1 &&
               meta.dropped_permissions == 300 - (FSC_RECORD_MAX_VALUES - 6),
           "300 permissions: %zu values kept, %zu dropped (%s)", rec.nvalues,
@@ -254,8 +228,8 @@ static void test_sizes(void)
     for (int i = 0; i < 20000; i++)
         big[n++] = ']';
     big[n++] = '}';
-    st = fsc_event_parse_ex(guarded(big, n), n, &rec, NULL, store, sizeof store, err, sizeof err,
-                            NULL);
+    st = fsc_event_parse_ex(unit_guarded(big, n), n, &rec, NULL, store, sizeof store, err,
+                            sizeof err, NULL);
     CHECK(st == FSC_OK, "20000-deep unknown value skipped: %s", err);
 
     /* a 60 KiB label fits the reader's store */
@@ -263,15 +237,15 @@ static void test_sizes(void)
     memset(big + n, 'L', 60000);
     n += 60000;
     n += (size_t)snprintf(big + n, cap - n, "\"}");
-    st = fsc_event_parse_ex(guarded(big, n), n, &rec, NULL, store, sizeof store, err, sizeof err,
-                            NULL);
+    st = fsc_event_parse_ex(unit_guarded(big, n), n, &rec, NULL, store, sizeof store, err,
+                            sizeof err, NULL);
     CHECK(st == FSC_OK && rec.nvalues == 2 && rec.values[0].len == 60000, "60 KiB label");
 
     /* ... but not a store of 100 bytes: FSC_ELIMIT, never an overflow */
     char small[100];
     unsigned long col = 0;
-    st = fsc_event_parse_ex(guarded(big, n), n, &rec, NULL, small, sizeof small, err, sizeof err,
-                            &col);
+    st = fsc_event_parse_ex(unit_guarded(big, n), n, &rec, NULL, small, sizeof small, err,
+                            sizeof err, &col);
     CHECK(st == FSC_ELIMIT && col == 34, "tiny store: %s col %lu %s", fsc_status_name(st), col,
           err);
     st = fsc_event_parse_ex("{\"ts\":1,\"subscriber\":\"a\"}", 25, &rec, NULL, small, 1, err,

@@ -15,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "events.h"
 #include "events_fast.h"
@@ -27,39 +25,12 @@
 #define STORE (2 * FSC_EVENTS_LINE_MAX + 64)
 static char fstore[STORE], ystore[STORE];
 
-/* ---- input placed against a guard page -------------------------------- */
-
-static char *guard_base;
-static size_t guard_span;
-
-static const char *guarded(const char *s, size_t n)
-{
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    size_t need = (n + pg - 1) / pg * pg + pg;
-    if (guard_base && guard_span != need) {
-        munmap(guard_base, guard_span);
-        guard_base = NULL;
-    }
-    if (!guard_base) {
-        guard_base = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (guard_base == MAP_FAILED) {
-            perror("mmap");
-            exit(2);
-        }
-        guard_span = need;
-        mprotect(guard_base + need - pg, pg, PROT_NONE);
-    }
-    char *p = guard_base + need - pg - n;
-    memcpy(p, s, n);
-    return p;
-}
-
 /* Both parsers on (s, n), the fast one against the guard page. Returns
  * what events_compare returns; a disagreement is a failed check. */
 static int compare(const char *s, size_t n, const char *what)
 {
     const char *why;
-    int r = events_compare(guarded(s, n), n, fstore, ystore, STORE, &why);
+    int r = events_compare(unit_guarded(s, n), n, fstore, ystore, STORE, &why);
     if (r < 0)
         CHECK(0, "%s: fast path and yajl differ: %s: %.*s", what, why, (int)(n > 200 ? 200 : n), s);
     return r;
@@ -242,7 +213,7 @@ static void test_small_stores(void)
         size_t n = strlen(good[g]), took = 0;
         for (size_t cap = 0; cap < n + 16; cap++) {
             const char *why;
-            int r = events_compare(guarded(good[g], n), n, fstore, ystore, cap, &why);
+            int r = events_compare(unit_guarded(good[g], n), n, fstore, ystore, cap, &why);
             CHECK(r >= 0, "good line %zu, store of %zu: %s", g, cap, why ? why : "");
             took += r == 1;
         }

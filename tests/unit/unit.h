@@ -8,7 +8,10 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "diag.h"
 
@@ -91,6 +94,34 @@ static inline int unit_done(void)
 {
     printf("1..%d\n", unit_n);
     return unit_failed ? 1 : 0;
+}
+
+/* A copy of s[0..n) whose last byte is the last readable one: the page
+ * after it is PROT_NONE, so a parser that reads past n faults (the
+ * picohttpparser tests' trick). Valid until the next call; exits 2 when
+ * the pages cannot be mapped. */
+static inline const char *unit_guarded(const char *s, size_t n)
+{
+    static char *base;
+    static size_t span;
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    size_t need = (n + pg - 1) / pg * pg + pg;
+    if (base && span != need) {
+        munmap(base, span);
+        base = NULL;
+    }
+    if (!base) {
+        base = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (base == MAP_FAILED) {
+            perror("mmap");
+            exit(2);
+        }
+        span = need;
+        mprotect(base + need - pg, pg, PROT_NONE);
+    }
+    char *p = base + need - pg - n;
+    memcpy(p, s, n);
+    return p;
 }
 
 #endif
