@@ -13,8 +13,8 @@ stop_all() {
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 }
 # sanitizer builds: a report from any process of the test fails it
-sanitizer_check() {
-  local rc=$? f files=()
+sanitizer_check() { # RC: the script's own exit status
+  local rc=$1 f files=()
   for f in "$TMP"/*.log "$TMP"/*.err; do [ -f "$f" ] && files+=("$f"); done
   if [ ${#files[@]} -gt 0 ] && grep -E 'Sanitizer|runtime error:' "${files[@]}" >/dev/null; then
     grep -E -A20 'Sanitizer|runtime error:' "${files[@]}" >&2
@@ -24,7 +24,8 @@ sanitizer_check() {
   rm -rf "$TMP"
   exit "$rc"
 }
-trap 'stop_all; sanitizer_check' EXIT
+# the script's status is taken first: after stop_all, $? would be its own
+trap 'script_rc=$?; stop_all; sanitizer_check "$script_rc"' EXIT
 
 DSP_LISTEN=tcp://127.0.0.1:$(free_port)
 DSP_CLIENTS=tcp://127.0.0.1:$(free_port)
