@@ -47,6 +47,19 @@ static char *slurp(const char *name, size_t *n)
     return b;
 }
 
+/* A line's head as engine/spool.c reads it: 1 to 19 digits (no sign; 19
+ * always fit in 64 bits), not 0, a space, something after it. A number
+ * past that (the spool's own next one after 19 nines) is not readable. */
+static bool head_like_spool(const char *line, size_t len, uint64_t *seq)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    while (i < len && i < 19 && line[i] >= '0' && line[i] <= '9')
+        v = v * 10 + (uint64_t)(line[i++] - '0');
+    *seq = v;
+    return i > 0 && i + 1 < len && line[i] == ' ' && v != 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!dir[0]) {
@@ -73,29 +86,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t n;
         char *b = slurp("seg-00000000000000000001.log", &n);
         /* whole lines only (a torn tail is cut); damaged lines may stay
-         * between good ones (the reader skips them), the good ones rise,
-         * and the last line is ours, numbered above every good one */
+         * between good ones (the reader skips them); the last line is ours,
+         * numbered above every good line before it */
         uint64_t prev = 0;
         size_t pos = 0;
         int lines = 0;
-        bool last_good = false;
         while (b && pos < n) {
             char *nl = memchr(b + pos, '\n', n - pos);
             if (!nl)
                 __builtin_trap(); /* a cut tail left behind */
-            char *end;
-            uint64_t q = strtoull(b + pos, &end, 10);
-            /* good as the spool reads it: 1 to 19 digits (no wrap), a space,
-             * a line ending in '}', above the good one before */
-            last_good = end != b + pos && end - (b + pos) <= 19 && *end == ' ' &&
-                        nl[-1] == '}' && (!prev || q > prev);
-            if (last_good)
+            size_t ll = (size_t)(nl - (b + pos));
+            uint64_t q;
+            bool good = head_like_spool(b + pos, ll, &q) && nl[-1] == '}';
+            bool ours = (size_t)(nl - b) + 1 == n;
+            if (ours && good && prev && q <= prev)
+                __builtin_trap(); /* ours is not numbered after the good ones */
+            if (!ours && good && (!prev || q > prev))
                 prev = q;
             lines++;
             pos = (size_t)(nl - b) + 1;
         }
-        if (!b || lines == 0 || !last_good || n < 18 ||
-            memcmp(b + n - 18, " {\"alert_id\":\"z\"}\n", 18) != 0)
+        if (!b || lines == 0 || n < 18 || memcmp(b + n - 18, " {\"alert_id\":\"z\"}\n", 18) != 0)
             __builtin_trap(); /* our append is not the last line */
         free(b);
     }
