@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "curve.h"
@@ -43,6 +44,9 @@ typedef struct dmn {
     int nparts;
     fsc_http *http;
     fsc_zap *zap;
+    /* the roster and tokens files as last seen: a change reloads them */
+    const char *watched[2];
+    struct stat seen[2];
 } dmn;
 
 static double wall(void)
@@ -63,23 +67,41 @@ static void on_entry(void *ctx, uint64_t seq, const char *kind, const char *queu
         fsc_http_on_entry(dm->http, seq, kind, queue, level, json, len);
 }
 
-static void reload(dmn *dm)
+/* Has a watched file changed since it was last seen (mtime, size, inode:
+ * an editor's write-and-rename changes the inode)? Updates what was seen. */
+static bool files_changed(dmn *dm)
+{
+    bool changed = false;
+    for (int i = 0; i < 2; i++) {
+        struct stat st;
+        if (!dm->watched[i] || stat(dm->watched[i], &st) != 0)
+            continue; /* gone for now (mid-rename): the old file's rules hold */
+        if (st.st_mtim.tv_sec != dm->seen[i].st_mtim.tv_sec ||
+            st.st_mtim.tv_nsec != dm->seen[i].st_mtim.tv_nsec ||
+            st.st_size != dm->seen[i].st_size || st.st_ino != dm->seen[i].st_ino)
+            changed = true;
+        dm->seen[i] = st;
+    }
+    return changed;
+}
+
+static void reload(dmn *dm, const char *why)
 {
     fsc_diag diag = {0};
     pthread_mutex_lock(&dm->d.lock);
     fsc_status st = fsc_svc_reload(dm->d.svc, NULL, &diag, wall());
     fsc_status cst = fsc_svc_commit(dm->d.svc);
     pthread_mutex_unlock(&dm->d.lock);
-    fprintf(stderr, "fraudscan dispatch: SIGHUP: roster and tokens %s%s\n",
+    fprintf(stderr, "fraudscan dispatch: %s: roster and tokens %s%s\n", why,
             st == FSC_OK ? "reloaded" : "kept (the new files were refused)",
             cst == FSC_OK ? "" : "; recording the reload failed");
     if (dm->zap) {
         char err[512];
         if (fsc_zap_reload(dm->zap, err, sizeof err) == FSC_OK)
-            fprintf(stderr, "fraudscan dispatch: SIGHUP: %zu client keys allowed\n",
+            fprintf(stderr, "fraudscan dispatch: %s: %zu client keys allowed\n", why,
                     fsc_zap_nkeys(dm->zap));
         else
-            fprintf(stderr, "fraudscan dispatch: SIGHUP: client keys kept: %s\n", err);
+            fprintf(stderr, "fraudscan dispatch: %s: client keys kept: %s\n", why, err);
     }
 }
 
@@ -127,12 +149,16 @@ static void loop(dmn *dm)
                 dm->parts[i].handle(dm->parts[i].state, items + off[i], cnt[i], now);
         if (now >= next_tick || now >= due) {
             tick(dm, now);
-            if (now >= next_tick)
+            if (now >= next_tick) {
                 next_tick = now + 1.0;
+                if (files_changed(dm))
+                    reload(dm, "the roster or tokens file changed");
+            }
         }
         if (got_hup) {
             got_hup = 0;
-            reload(dm);
+            files_changed(dm); /* what SIGHUP reads is what is seen now */
+            reload(dm, "SIGHUP");
         }
         for (int i = 0; i < dm->nparts; i++)
             dm->parts[i].flush(dm->parts[i].state, now);
@@ -190,6 +216,9 @@ int fsc_dispatchd_run(const fsc_dconfig *c)
         goto done;
     }
     fsc_svc_set_listener(d->svc, on_entry, dm);
+    dm->watched[0] = c->roster;
+    dm->watched[1] = c->tokens;
+    files_changed(dm); /* the files as loaded */
 
     fsc_part p;
     if (fsc_ingest_open(d, c->listen, c->batch, &p, err, sizeof err) != FSC_OK) {

@@ -36,6 +36,26 @@ for _ in $(seq 100); do
 done
 grep "SIGHUP: roster and tokens reloaded" "$TMP/dispatch.err" >/dev/null ||
   { cat "$TMP/dispatch.err"; fail "SIGHUP did not reload roster and tokens"; }
+# an edited roster is read again without a signal (checked once a second),
+# and a broken one is refused with its place while the old one stays
+printf '  - officer: o.new\n    precincts: [P-NEW]\n    weekly: "Mon-Sun 00:00-24:00"\n' \
+  >>"$TMP/roster.yaml"
+for _ in $(seq 60); do
+  grep "roster or tokens file changed: roster and tokens reloaded" "$TMP/dispatch.err" \
+    >/dev/null && break
+  sleep 0.1
+done
+grep "roster or tokens file changed: roster and tokens reloaded" "$TMP/dispatch.err" \
+  >/dev/null || { cat "$TMP/dispatch.err"; fail "an edited roster was not reloaded"; }
+printf '  - officer: o.bad\n    precincts: [P-NEW]\n    weekly: "Someday"\n' \
+  >>"$TMP/roster.yaml"
+for _ in $(seq 60); do
+  grep "file changed: roster and tokens kept" "$TMP/dispatch.err" >/dev/null && break
+  sleep 0.1
+done
+grep "file changed: roster and tokens kept" "$TMP/dispatch.err" >/dev/null &&
+  grep "roster.yaml:[0-9]*:[0-9]*: error" "$TMP/dispatch.err" >/dev/null ||
+  { cat "$TMP/dispatch.err"; fail "a broken roster was not refused with its place"; }
 dispatch_stop
 alert_ids "$TMP/alerts.jsonl" >"$TMP/emitted"
 journal_ids "$TMP/journal" >"$TMP/stored"
