@@ -295,17 +295,29 @@ fsc_status fsc_svc_commit(fsc_svc *s)
                       "retrying on the next call");
         return st;
     }
+    /* the queue mirror's steps go to the store in one batch (Redis
+     * pipelines them: one round trip, not one per step) */
+    fsc_mirror_step *steps = malloc(s->npending * sizeof *steps);
+    size_t nsteps = 0;
     for (size_t i = 0; i < s->npending; i++) {
         svc_pending *p = &s->pending[i];
         for (int k = 0; k < 2; k++)
             if (p->count[k] != FSC_C_COUNT)
                 s->ctr->v[p->count[k]]++;
-        if (p->mirror && p->queue)
-            fsc_store_mirror(s->store, p->queue, p->alert_id, p->seq,
-                             (fsc_qmirror)(p->mirror - 1), p->mirror_who);
+        if (p->mirror && p->queue) {
+            fsc_mirror_step m = {p->queue, p->alert_id, p->mirror_who, p->seq,
+                                 (fsc_qmirror)(p->mirror - 1)};
+            if (steps)
+                steps[nsteps++] = m;
+            else /* no memory for the batch: one at a time */
+                fsc_store_mirror(s->store, m.precinct, m.alert_id, m.seq, m.what, m.officer);
+        }
         if (s->listener)
             s->listener(s->listener_ctx, p->seq, p->kind, p->queue, p->level, p->json, p->len);
     }
+    if (nsteps)
+        fsc_store_mirror_many(s->store, steps, nsteps);
+    free(steps);
     pending_clear(s);
     /* an apply that failed for memory marked the state stale */
     return s->stale ? rebuild(s) : FSC_OK;

@@ -85,3 +85,20 @@ fsc_status fsc_store_mirror(fsc_store *s, const char *precinct, const char *aler
         return FSC_OK;
     return s->ops->mirror(s, precinct, alert_id, seq, what, officer);
 }
+
+size_t fsc_store_mirror_many(fsc_store *s, const fsc_mirror_step *steps, size_t n)
+{
+    if (!s || !s->ops->mirror || n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) /* the checks fsc_store_mirror makes */
+        if (!steps[i].precinct || !steps[i].alert_id ||
+            (steps[i].what == FSC_QMIRROR_CLAIMED && !steps[i].officer))
+            return n;
+    if (s->ops->mirror_many)
+        return s->ops->mirror_many(s, steps, n);
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++)
+        failed += s->ops->mirror(s, steps[i].precinct, steps[i].alert_id, steps[i].seq,
+                                 steps[i].what, steps[i].officer) != FSC_OK;
+    return failed;
+}

@@ -83,4 +83,15 @@ typedef enum { FSC_QMIRROR_QUEUED, FSC_QMIRROR_CLAIMED, FSC_QMIRROR_CLOSED } fsc
 fsc_status fsc_store_mirror(fsc_store *s, const char *precinct, const char *alert_id,
                             uint64_t seq, fsc_qmirror what, const char *officer);
 
+/* Many mirror steps at once, in order: the Redis backend pipelines them (one
+ * round trip for the batch, where fsc_store_mirror waits for each answer).
+ * Each failure is counted and reported as fsc_store_mirror's are; returns
+ * how many failed. */
+typedef struct fsc_mirror_step {
+    const char *precinct, *alert_id, *officer;
+    uint64_t seq;
+    fsc_qmirror what;
+} fsc_mirror_step;
+size_t fsc_store_mirror_many(fsc_store *s, const fsc_mirror_step *steps, size_t n);
+
 #endif

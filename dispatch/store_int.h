@@ -31,6 +31,8 @@ typedef struct fsc_store_ops {
     fsc_status (*scan)(fsc_store *s, uint64_t after, fsc_store_fn fn, void *ctx);
     fsc_status (*mirror)(fsc_store *s, const char *precinct, const char *alert_id,
                          uint64_t seq, fsc_qmirror what, const char *officer);
+    /* optional: the steps pipelined; NULL: store.c calls mirror for each */
+    size_t (*mirror_many)(fsc_store *s, const fsc_mirror_step *steps, size_t n);
     void (*close)(fsc_store *s);
 } fsc_store_ops;
 

@@ -60,6 +60,7 @@ typedef struct rstore {
     size_t *poff;       /* pending entry i: buf + poff[i], plen[i] bytes */
     size_t *plen;
     uint64_t pcap;
+    char sha[48];       /* the mirror script's SHA1 on this server ("": EVAL it) */
 } rstore;
 
 static const struct timeval TIMEOUT = {2, 0};
@@ -455,41 +456,131 @@ static const char MIRROR_LUA[] =
     "redis.call('HDEL', KEYS[1], alert)\n"
     "return 1\n";
 
-static fsc_status redis_mirror(fsc_store *s, const char *precinct, const char *alert_id,
-                               uint64_t seq, fsc_qmirror what, const char *officer)
+static const char *const STEPS[] = {"queued", "claimed", "closed"};
+
+static const char *step_name(fsc_qmirror what)
 {
-    rstore *r = (rstore *)s;
-    static const char *const steps[] = {"queued", "claimed", "closed"};
-    char err[512] = "", qkey[512], idx[160], seqs[24];
-    snprintf(qkey, sizeof qkey, "%s:q:%s", r->prefix, precinct);
-    snprintf(idx, sizeof idx, "%s:qidx", r->prefix);
-    snprintf(seqs, sizeof seqs, "%" PRIu64, seq);
-    const char *step = (unsigned)what < 3 ? steps[what] : "closed";
+    return (unsigned)what < 3 ? STEPS[what] : "closed";
+}
+
+/* The script's SHA1 on this connection's server (SCRIPT LOAD once per
+ * connection, so each step sends 40 bytes instead of the script). */
+static void load_script(rstore *r, redisContext *c)
+{
+    r->sha[0] = '\0';
+    redisReply *rep = redisCommand(c, "SCRIPT LOAD %s", MIRROR_LUA);
+    if (rep && rep->type == REDIS_REPLY_STRING && rep->len < sizeof r->sha)
+        snprintf(r->sha, sizeof r->sha, "%s", rep->str);
+    if (rep)
+        freeReplyObject(rep);
+}
+
+static void step_keys(rstore *r, const fsc_mirror_step *m, char *qkey, size_t qcap, char *idx,
+                      size_t icap, char *seqs, size_t scap)
+{
+    snprintf(qkey, qcap, "%s:q:%s", r->prefix, m->precinct);
+    snprintf(idx, icap, "%s:qidx", r->prefix);
+    snprintf(seqs, scap, "%" PRIu64, m->seq);
+}
+
+/* Queues one step on c's output (EVALSHA when the script is loaded). */
+static int append_step(rstore *r, redisContext *c, const fsc_mirror_step *m, bool full)
+{
+    char qkey[512], idx[160], seqs[24];
+    step_keys(r, m, qkey, sizeof qkey, idx, sizeof idx, seqs, sizeof seqs);
+    const char *who = m->officer ? m->officer : "";
+    if (!full && r->sha[0])
+        return redisAppendCommand(c, "EVALSHA %s 2 %s %s %s %s %s %s", r->sha, idx, qkey,
+                                  step_name(m->what), m->alert_id, seqs, who);
+    return redisAppendCommand(c, "EVAL %s 2 %s %s %s %s %s %s", MIRROR_LUA, idx, qkey,
+                              step_name(m->what), m->alert_id, seqs, who);
+}
+
+/* What a step's reply says; counts and reports a failure. */
+static fsc_status step_result(rstore *r, const fsc_mirror_step *m, const redisReply *rep,
+                              const char *cerr)
+{
+    char err[512] = "";
     fsc_status st = FSC_EREDIS;
-    redisContext *c = conn(r, err, sizeof err);
-    if (!c)
-        goto fail;
-    redisReply *rep = redisCommand(c, "EVAL %s 2 %s %s %s %s %s %s", MIRROR_LUA, idx, qkey,
-                                   step, alert_id, seqs, officer ? officer : "");
     if (!rep) {
-        snprintf(err, sizeof err, "%s", c->errstr);
+        snprintf(err, sizeof err, "%s", cerr ? cerr : "no connection");
     } else if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 1) {
-        st = FSC_OK;
+        return FSC_OK;
     } else if (rep->type == REDIS_REPLY_INTEGER) {
-        snprintf(err, sizeof err, "alert %s is in no queue of the mirror", alert_id);
+        snprintf(err, sizeof err, "alert %s is in no queue of the mirror", m->alert_id);
         st = FSC_ENOTFOUND;
     } else {
         snprintf(err, sizeof err, "%s",
                  rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
     }
-    if (rep)
-        freeReplyObject(rep);
-    if (st == FSC_OK)
-        return FSC_OK;
-fail:
-    s->ctr->v[FSC_C_STORE_MIRROR_ERRORS]++;
-    fprintf(stderr, "dispatch store: mirror of alert %s (%s) in %s: %s\n", alert_id, step, qkey,
-            err);
+    r->base.ctr->v[FSC_C_STORE_MIRROR_ERRORS]++;
+    fprintf(stderr, "dispatch store: mirror of alert %s (%s) in %s:q:%s: %s\n", m->alert_id,
+            step_name(m->what), r->prefix, m->precinct, err);
+    return st;
+}
+
+/* n steps in one round trip: every step is queued, then every answer
+ * read in order. A server that lost the script (restarted, SCRIPT FLUSH)
+ * answers NOSCRIPT: those steps are sent again with the script itself,
+ * in their order, after the batch. Each step's status goes to st[i] (when
+ * st is not NULL); returns how many failed. */
+static size_t mirror_batch(rstore *r, const fsc_mirror_step *steps, size_t n, fsc_status *st)
+{
+    char err[512] = "";
+    bool fresh = !(r->c && !r->c->err);
+    redisContext *c = conn(r, err, sizeof err);
+    if (c && (fresh || !r->sha[0]))
+        load_script(r, c);
+    size_t failed = 0, queued = 0;
+    for (; c && queued < n; queued++)
+        if (append_step(r, c, &steps[queued], false) != REDIS_OK)
+            break;
+    bool *again = calloc(n, sizeof *again);
+    for (size_t i = 0; i < n; i++) {
+        redisReply *rep = NULL;
+        if (i < queued && redisGetReply(c, (void **)&rep) != REDIS_OK)
+            rep = NULL;
+        if (again && is_err(rep, "NOSCRIPT")) {
+            again[i] = true;
+        } else {
+            fsc_status one = step_result(r, &steps[i], rep, c ? c->errstr : err);
+            failed += one != FSC_OK;
+            if (st)
+                st[i] = one;
+        }
+        if (rep)
+            freeReplyObject(rep);
+    }
+    for (size_t i = 0; again && i < n; i++) {
+        if (!again[i])
+            continue;
+        redisReply *rep = NULL;
+        c = conn(r, err, sizeof err);
+        if (c && append_step(r, c, &steps[i], true) == REDIS_OK &&
+            redisGetReply(c, (void **)&rep) != REDIS_OK)
+            rep = NULL;
+        fsc_status one = step_result(r, &steps[i], rep, c ? c->errstr : err);
+        failed += one != FSC_OK;
+        if (st)
+            st[i] = one;
+        if (rep)
+            freeReplyObject(rep);
+    }
+    free(again);
+    return failed;
+}
+
+static size_t redis_mirror_many(fsc_store *s, const fsc_mirror_step *steps, size_t n)
+{
+    return mirror_batch((rstore *)s, steps, n, NULL);
+}
+
+static fsc_status redis_mirror(fsc_store *s, const char *precinct, const char *alert_id,
+                               uint64_t seq, fsc_qmirror what, const char *officer)
+{
+    fsc_mirror_step m = {precinct, alert_id, officer, seq, what};
+    fsc_status st = FSC_EREDIS;
+    mirror_batch((rstore *)s, &m, 1, &st);
     return st;
 }
 
@@ -511,6 +602,7 @@ static const fsc_store_ops redis_ops = {
     .commit = redis_commit,
     .scan = redis_scan,
     .mirror = redis_mirror,
+    .mirror_many = redis_mirror_many,
     .close = redis_close,
 };
 

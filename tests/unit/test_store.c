@@ -636,6 +636,38 @@ static void test_redis(const char *hostport)
     CHECK(rc != FSC_OK && c.v[FSC_C_STORE_MIRROR_ERRORS] == merr + 1,
           "a claim of an alert not in the queue: refused and counted");
 
+    /* many steps in one pipelined batch, in order, also after the server
+     * lost the script (NOSCRIPT: sent again with the script itself) */
+    {
+        fsc_mirror_step b[] = {
+            {"north", "B-1", NULL, 2800, FSC_QMIRROR_QUEUED},
+            {"north", "B-2", NULL, 2801, FSC_QMIRROR_QUEUED},
+            {"north", "B-1", "officer.jones", 2802, FSC_QMIRROR_CLAIMED},
+            {"north", "B-2", NULL, 2803, FSC_QMIRROR_CLOSED},
+        };
+        uint64_t e0 = c.v[FSC_C_STORE_MIRROR_ERRORS];
+        size_t failed = fsc_store_mirror_many(st, b, 4);
+        np = pending_on(adm, qkey, who, sizeof who);
+        CHECK(failed == 0 && np == 1 && strcmp(who, "officer.jones") == 0 &&
+                  integer(adm, "XLEN %s", qkey) == 1,
+              "a batch of 4 steps: B-1 claimed by officer.jones, B-2 closed (%zu failed)",
+              failed);
+        redisReply *fl = redisCommand(adm, "SCRIPT FLUSH");
+        if (fl)
+            freeReplyObject(fl);
+        fsc_mirror_step b2[] = {
+            {"north", "B-1", NULL, 2804, FSC_QMIRROR_CLOSED},
+            {"north", "B-3", NULL, 2805, FSC_QMIRROR_QUEUED},
+        };
+        failed = fsc_store_mirror_many(st, b2, 2);
+        np = pending_on(adm, qkey, who, sizeof who);
+        CHECK(failed == 0 && np == 1 && strcmp(who, "dispatch") == 0 &&
+                  c.v[FSC_C_STORE_MIRROR_ERRORS] == e0,
+              "after SCRIPT FLUSH the batch still lands: B-1 closed, B-3 queued");
+        fsc_mirror_step b3[] = {{"north", "B-3", NULL, 2806, FSC_QMIRROR_CLOSED}};
+        fsc_store_mirror_many(st, b3, 1);
+    }
+
     /* a killed connection: the next commit reconnects and succeeds */
     uint64_t rec = c.v[FSC_C_STORE_REDIS_RECONNECTS];
     long long killed = kill_others(adm);
