@@ -10,6 +10,7 @@
 #include <yajl/yajl_tree.h>
 #include <zmq.h>
 
+#include "curve.h"
 #include "wire.h"
 
 struct fsc_wclient {
@@ -86,6 +87,23 @@ fsc_wclient *fsc_wclient_open(const char *endpoint, const char *token, char *err
     zmq_setsockopt(c->sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(c->sock, ZMQ_HEARTBEAT_TIMEOUT, &tmo, sizeof tmo);
     zmq_setsockopt(c->sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
+    /* a dispatch with CURVE on takes only clients whose public key it
+     * lists: the client's secret key and dispatch's public key, as files */
+    const char *ck = getenv("FRAUDSCAN_CURVE_KEY"), *sk = getenv("FRAUDSCAN_CURVE_SERVER_KEY");
+    if ((ck && *ck) || (sk && *sk)) {
+        fsc_curve cv;
+        char why[300];
+        if (!(ck && *ck && sk && *sk)) {
+            snprintf(err, errcap, "CURVE needs both FRAUDSCAN_CURVE_KEY (your secret key file) "
+                                  "and FRAUDSCAN_CURVE_SERVER_KEY (dispatch's public key file)");
+            goto fail;
+        }
+        if (fsc_curve_load_client(ck, sk, &cv, why, sizeof why) != FSC_OK ||
+            fsc_curve_apply(c->sock, &cv, false) != 0) {
+            snprintf(err, errcap, "CURVE: %s", why);
+            goto fail;
+        }
+    }
     if (zmq_connect(c->sock, endpoint) != 0) {
         snprintf(err, errcap, "cannot connect to %s: %s", endpoint, zmq_strerror(zmq_errno()));
         goto fail;

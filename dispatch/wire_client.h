@@ -23,8 +23,11 @@ int fsc_wclient_settings(const char *who, const char **endpoint, const char *tok
                          char *token, size_t tokcap);
 
 /* Connects (ZeroMQ connects lazily: nothing is known about the server
- * until a call is answered). NULL when out of memory or the endpoint is
- * malformed (err says). The token is copied. */
+ * until a call is answered). With FRAUDSCAN_CURVE_KEY (this client's secret
+ * key file) and FRAUDSCAN_CURVE_SERVER_KEY (dispatch's public key file) in
+ * the environment the connection uses CURVE. NULL when out of memory, the
+ * endpoint is malformed or the keys cannot be read (err says). The token
+ * is copied. */
 fsc_wclient *fsc_wclient_open(const char *endpoint, const char *token, char *err, size_t errcap);
 void fsc_wclient_close(fsc_wclient *c);
 
