@@ -297,16 +297,21 @@ fsc_status fsc_svc_commit(fsc_svc *s)
     }
     /* the queue mirror's steps go to the store in one batch (Redis
      * pipelines them: one round trip, not one per step) */
-    fsc_mirror_step *steps = malloc(s->npending * sizeof *steps);
+    fsc_mirror_step *steps = NULL; /* made at the first step */
     size_t nsteps = 0;
+    bool mirrored = fsc_store_has_mirror(s->store), no_room = false;
     for (size_t i = 0; i < s->npending; i++) {
         svc_pending *p = &s->pending[i];
         for (int k = 0; k < 2; k++)
             if (p->count[k] != FSC_C_COUNT)
                 s->ctr->v[p->count[k]]++;
-        if (p->mirror && p->queue) {
+        if (mirrored && p->mirror && p->queue) {
             fsc_mirror_step m = {p->queue, p->alert_id, p->mirror_who, p->seq,
                                  (fsc_qmirror)(p->mirror - 1)};
+            if (!steps && !no_room) {
+                steps = malloc((s->npending - i) * sizeof *steps);
+                no_room = steps == NULL;
+            }
             if (steps)
                 steps[nsteps++] = m;
             else /* no memory for the batch: one at a time */

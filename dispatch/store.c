@@ -102,3 +102,8 @@ size_t fsc_store_mirror_many(fsc_store *s, const fsc_mirror_step *steps, size_t 
                                  steps[i].what, steps[i].officer) != FSC_OK;
     return failed;
 }
+
+bool fsc_store_has_mirror(const fsc_store *s)
+{
+    return s && s->ops->mirror;
+}

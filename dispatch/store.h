@@ -29,6 +29,7 @@
 #ifndef FSC_STORE_H
 #define FSC_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -93,5 +94,8 @@ typedef struct fsc_mirror_step {
     fsc_qmirror what;
 } fsc_mirror_step;
 size_t fsc_store_mirror_many(fsc_store *s, const fsc_mirror_step *steps, size_t n);
+/* Does this backend keep a queue mirror at all (false for the journal,
+ * whose mirror calls do nothing)? Lets callers skip gathering steps. */
+bool fsc_store_has_mirror(const fsc_store *s);
 
 #endif
