@@ -11,10 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "alert.h"
 #include "capture.h"
 #include "cmd.h"
 #include "events.h"
+#include "field.h"
 #include "identity.h"
 #include "model.h"
 #include "pipeline.h"
@@ -104,6 +106,33 @@ static void replay_capture(replay *r, const char *path)
     fsc_capture_close(cap);
 }
 
+/* --hits: one line per rule hit, tab-separated:
+ *   frame:N | line:N, src, dst ('-' for events), field, value, rule id
+ * Bytes a line or a column could be confused by (control characters such
+ * as tab and newline, DEL, backslash) are written as \xHH; other bytes,
+ * UTF-8 names and labels among them, as they are. */
+static void write_hit(void *ctx, const fsc_rule *rule, const fsc_value *v,
+                      const fsc_record *rec)
+{
+    FILE *f = ctx;
+    char a[FSC_ADDR_STRLEN], b[FSC_ADDR_STRLEN];
+    if (rec->source == FSC_SRC_TRAFFIC)
+        fprintf(f, "frame:%llu\t%s\t%s\t", (unsigned long long)rec->frame,
+                fsc_addr_format(&rec->src, a), fsc_addr_format(&rec->dst, b));
+    else
+        fprintf(f, "line:%llu\t-\t-\t", (unsigned long long)rec->line);
+    fputs(fsc_field_name(v->field), f);
+    fputc('\t', f);
+    for (size_t i = 0; i < v->len; i++) {
+        unsigned char ch = (unsigned char)v->ptr[i];
+        if (ch < 0x20 || ch == 0x7f || ch == '\\')
+            fprintf(f, "\\x%02x", ch);
+        else
+            fputc(ch, f);
+    }
+    fprintf(f, "\t%s\n", rule->id);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -135,6 +164,8 @@ static void usage(FILE *f)
             "  --follow              follow --events like tail -F (rotation survives)\n"
             "  --dead-letter FILE    append bad event lines here as JSON\n"
             "  --max-skew S          refuse events S seconds off the feed's clock (172800)\n"
+            "  --hits FILE           write every rule hit here, one per line (TSV: where,\n"
+            "                        src, dst, field, value, rule), in input order\n"
             "  --quiet               no run summary on stderr\n");
 }
 
@@ -167,13 +198,14 @@ int fsc_cmd_replay(int argc, char **argv)
         {"curve-server-key", required_argument, NULL, 1012},
         {"curve-key", required_argument, NULL, 1013},
         {"dispatch-wait", required_argument, NULL, 1014},
+        {"hits", required_argument, NULL, 1015},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *rules_path = "rules", *rules_cache = NULL, *events_path = NULL;
     const char *identity_path = NULL, *radius_path = NULL, *profiles_redis = NULL;
-    const char *profiles_path = NULL, *alerts_path = NULL;
+    const char *profiles_path = NULL, *alerts_path = NULL, *hits_path = NULL;
     fsc_alert_sink_config sc = {0};
     long workers = 1;
     const char *model_path = NULL, *state_path = NULL, *state_redis = NULL;
@@ -225,6 +257,7 @@ int fsc_cmd_replay(int argc, char **argv)
             sc.dispatch_wait_ms = n ? (int)(n * 1000) : 1; /* 0: do not wait */
             break;
         }
+        case 1015: hits_path = optarg; break;
         case 1006:
             if (fsc_cmd_long("--max-skew", optarg, 0, 10L * 365 * 86400, &max_skew) != 0)
                 return 2;
@@ -249,7 +282,7 @@ int fsc_cmd_replay(int argc, char **argv)
     fsc_identity *identity = NULL;
     fsc_profiles *profiles = NULL;
     fsc_alert_sink *sink = NULL;
-    FILE *alerts_file = NULL;
+    FILE *alerts_file = NULL, *hits_file = NULL;
     fsc_diag diag = {0};
     double t0 = now_s();
     fsc_model *model = NULL;
@@ -312,6 +345,10 @@ int fsc_cmd_replay(int argc, char **argv)
             goto done;
         }
     }
+    if (hits_path && !(hits_file = fopen(hits_path, "w"))) {
+        perror(hits_path);
+        goto done;
+    }
     sc.out = alerts_file ? alerts_file : stdout;
     char err[512];
     sink = fsc_alert_sink_open(&sc, &r.counters, err, sizeof err);
@@ -332,6 +369,8 @@ int fsc_cmd_replay(int argc, char **argv)
         .profiles = profiles,
         .sink = sink,
         .score = &scfg,
+        .on_hit = hits_file ? write_hit : NULL,
+        .hit_ctx = hits_file,
     };
     fsc_ruleset *owned = rules;
     rules = NULL; /* the pipeline owns it now, whatever happens */
@@ -382,6 +421,10 @@ done:
     fsc_alert_sink_close(sink);
     if (alerts_file)
         fclose(alerts_file);
+    if (hits_file && fclose(hits_file) != 0) {
+        perror(hits_path);
+        rc = 1;
+    }
     fsc_events_close(r.events);
     fsc_profiles_free(profiles);
     fsc_identity_free(identity);

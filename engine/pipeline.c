@@ -336,6 +336,8 @@ static void score_item(fsc_pipeline *p, int kind, const fsc_rule *rule, unsigned
     fsc_subject subj;
     subject_of(p, rec, &subj, buf, sizeof buf);
     if (kind == HIT) {
+        if (p->cfg.on_hit)
+            p->cfg.on_hit(p->cfg.hit_ctx, rule, v, rec);
         score_subject(p, &subj, rule, v, rec);
         return;
     }

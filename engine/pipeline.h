@@ -42,6 +42,14 @@ typedef struct fsc_pipeline_config {
     fsc_profiles *profiles;    /* borrowed, may be NULL */
     fsc_alert_sink *sink;      /* borrowed */
     const fsc_score_config *score; /* NULL: defaults */
+    /* Optional, borrowed: called on the reader thread for every rule hit
+     * (not sequence steps), in input order whatever the number of workers,
+     * before it is scored. v and rec are valid during the call only; the
+     * value may be cut to FSC_EVIDENCE_VALUE_MAX bytes when it crossed a
+     * worker's ring. `replay --hits` writes them out for analysts and for
+     * bench/run's comparison with Suricata. */
+    void (*on_hit)(void *ctx, const fsc_rule *rule, const fsc_value *v, const fsc_record *rec);
+    void *hit_ctx;
 } fsc_pipeline_config;
 
 typedef struct fsc_pipeline fsc_pipeline;
