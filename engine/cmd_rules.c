@@ -113,6 +113,22 @@ static int test(int argc, char **argv)
     return rc;
 }
 
+/* A list named by several conditions (one per host field, say) is read once
+ * and shared, but the set keeps an entry per reference. True when entry i
+ * is its file's first; *refs then counts the entries naming that file. */
+static bool list_first_use(const fsc_ruleset *rs, size_t i, const char *path, size_t *refs)
+{
+    const char *other;
+    size_t g, b;
+    for (size_t j = 0; j < i && fsc_ruleset_list(rs, j, &other, &g, &b); j++)
+        if (strcmp(other, path) == 0)
+            return false;
+    *refs = 1;
+    for (size_t j = i + 1; fsc_ruleset_list(rs, j, &other, &g, &b); j++)
+        *refs += strcmp(other, path) == 0;
+    return true;
+}
+
 static int stats(int argc, char **argv)
 {
     const char *cache;
@@ -147,14 +163,27 @@ static int stats(int argc, char **argv)
     }
     if (s.cidr_values)
         printf("%-18s %12zu %12s %12s\n", "ip.src/ip.dst", s.cidr_values, "(cidr)", "-");
-    printf("lists         %zu files, %zu values, %zu bad lines skipped\n", s.lists,
-           s.list_values, s.list_bad);
-    for (size_t i = 0;; i++) {
-        const char *path;
-        size_t good, bad;
-        if (!fsc_ruleset_list(rs, i, &path, &good, &bad))
-            break;
-        printf("  %-60s %10zu values %6zu bad\n", path, good, bad);
+    size_t files = 0, file_values = 0, file_bad = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            printf("lists         %zu files, %zu values, %zu bad lines skipped (%zu references)\n",
+                   files, file_values, file_bad, s.lists);
+        for (size_t i = 0;; i++) {
+            const char *path;
+            size_t good, bad, refs;
+            if (!fsc_ruleset_list(rs, i, &path, &good, &bad))
+                break;
+            if (!list_first_use(rs, i, path, &refs))
+                continue;
+            if (pass == 0) {
+                files++;
+                file_values += good;
+                file_bad += bad;
+            } else {
+                printf("  %-60s %10zu values %6zu bad  %zu reference%s\n", path, good, bad, refs,
+                       refs == 1 ? "" : "s");
+            }
+        }
     }
     printf("memory        hyperscan %zu bytes, domain set %zu bytes, cidr %zu bytes\n", tb,
            s.domainset_bytes, s.cidr_bytes);
