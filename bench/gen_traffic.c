@@ -51,10 +51,12 @@ static void emit(size_t len)
 static void be16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void be32(uint8_t *p, uint32_t v) { be16(p, v >> 16); be16(p + 2, v & 0xffff); }
 
-/* Ethernet + IPv4 + (TCP|UDP) header for a payload of n bytes; returns the
- * payload offset. */
-static size_t hdr(uint32_t src, uint32_t dst, unsigned sp, unsigned dp, int tcp, unsigned flags,
-                  uint32_t seq, size_t n)
+/* Ethernet + IPv4 + (TCP|UDP) header for a payload of n bytes, TCP with
+ * acknowledgement number ack (a real one: a stateful peer such as Suricata
+ * ignores a session whose SYN/ACK does not acknowledge the SYN); returns
+ * the payload offset. */
+static size_t hdr_ack(uint32_t src, uint32_t dst, unsigned sp, unsigned dp, int tcp,
+                      unsigned flags, uint32_t seq, uint32_t ack, size_t n)
 {
     size_t l4 = tcp ? 20 : 8;
     memset(pkt, 0, 34 + l4); /* the header only: the payload may be written already */
@@ -71,6 +73,7 @@ static size_t hdr(uint32_t src, uint32_t dst, unsigned sp, unsigned dp, int tcp,
     be16(t + 2, dp);
     if (tcp) {
         be32(t + 4, seq);
+        be32(t + 8, ack);
         t[12] = 0x50;
         t[13] = (uint8_t)flags;
         be16(t + 14, 65535);
@@ -79,6 +82,14 @@ static size_t hdr(uint32_t src, uint32_t dst, unsigned sp, unsigned dp, int tcp,
     }
     return 14 + 20 + l4;
 }
+static size_t hdr(uint32_t src, uint32_t dst, unsigned sp, unsigned dp, int tcp, unsigned flags,
+                  uint32_t seq, size_t n)
+{
+    return hdr_ack(src, dst, sp, dp, tcp, flags, seq, 0, n);
+}
+/* A server's initial sequence number, from the client's: no draw from the
+ * generator, so the rest of the capture keeps its bytes. */
+static uint32_t isn_of(uint32_t client) { return client * 2654435761u + 12345u; }
 
 static char **names;   /* indicators */
 static size_t nnames;
@@ -268,16 +279,16 @@ static void bulk_tcp(uint32_t a, uint32_t b, unsigned sp, unsigned dp, unsigned 
 {
     uint32_t sa = (uint32_t)next(), sb = (uint32_t)next();
     emit(hdr(a, b, sp, dp, 1, 0x02, sa++, 0));
-    emit(hdr(b, a, dp, sp, 1, 0x12, sb++, 0));
-    emit(hdr(a, b, sp, dp, 1, 0x10, sa, 0));
+    emit(hdr_ack(b, a, dp, sp, 1, 0x12, sb++, sa, 0));
+    emit(hdr_ack(a, b, sp, dp, 1, 0x10, sa, sb, 0));
     for (unsigned i = 0; i < n; i++) {
         size_t len = 1400 - below(200);
-        size_t off = hdr(b, a, dp, sp, 1, 0x18, sb, len);
+        size_t off = hdr_ack(b, a, dp, sp, 1, 0x18, sb, sa, len);
         memset(pkt + off, (int)(i & 0xff), len);
         sb += (uint32_t)len;
         emit(off + len);
         if (i % 2)
-            emit(hdr(a, b, sp, dp, 1, 0x10, sa, 0));
+            emit(hdr_ack(a, b, sp, dp, 1, 0x10, sa, sb, 0));
     }
 }
 
@@ -305,13 +316,13 @@ static void flow(void)
         pick_name(name, sizeof name);
         uint32_t s = (uint32_t)next();
         emit(hdr(a, b, sp, 443, 1, 0x02, s++, 0));
-        emit(hdr(b, a, 443, sp, 1, 0x12, 0, 0));
+        emit(hdr_ack(b, a, 443, sp, 1, 0x12, isn_of(s), s, 0));
         off = hdr(a, b, sp, 443, 1, 0x18, s, 0);
         n = client_hello(pkt + off + 5, name);
         pkt[off] = 0x16;
         be16(pkt + off + 1, 0x0301);
         be16(pkt + off + 3, (unsigned)n);
-        hdr(a, b, sp, 443, 1, 0x18, s, n + 5);
+        hdr_ack(a, b, sp, 443, 1, 0x18, s, isn_of(s) + 1, n + 5);
         emit(off + n + 5);
         bulk_tcp(a, b, sp + 1, 443, 4 + below(12));
         break;
@@ -333,14 +344,14 @@ static void flow(void)
         pick_name(name, sizeof name);
         uint32_t s = (uint32_t)next();
         emit(hdr(a, b, sp, 80, 1, 0x02, s++, 0));
-        emit(hdr(b, a, 80, sp, 1, 0x12, 0, 0));
+        emit(hdr_ack(b, a, 80, sp, 1, 0x12, isn_of(s), s, 0));
         off = hdr(a, b, sp, 80, 1, 0x18, s, 0);
         n = (size_t)snprintf((char *)pkt + off, 600,
                              "GET /%s/%u.%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Mozilla/5.0 "
                              "(Linux; Android 12)\r\nAccept: */*\r\n\r\n",
                              below(3) ? "static" : "download", below(100000),
                              below(20) ? "js" : "apk", name);
-        hdr(a, b, sp, 80, 1, 0x18, s, n);
+        hdr_ack(a, b, sp, 80, 1, 0x18, s, isn_of(s) + 1, n);
         emit(off + n);
         bulk_tcp(a, b, sp + 1, 80, 2 + below(10));
         break;
