@@ -11,12 +11,14 @@
  * and LISTS_DIR/regex.yaml with 2,000 regex rules. About 1% of the names
  * the phones look up are indicators (or names under one), and as many
  * are near misses (one letter changed). Same arguments, same bytes. */
+#include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define NDOMAINS 100000
 #define NREGEX 2000
@@ -232,7 +234,10 @@ static size_t quic_initial(uint8_t *p, const char *sni)
     plain[1] = 0;
     be16(plain + 2, 0x4000 | (unsigned)chl);
     memcpy(plain + 4, ch, chl);
-    size_t plen = 1200 - 60; /* header + tag come to about 60 bytes */
+    /* a client pads its Initial to 1,200 bytes of UDP payload (RFC 9000
+     * section 14.1; nDPI ignores shorter ones): 22 bytes of header and
+     * packet number, the payload, a 16-byte tag */
+    size_t plen = 1200 - 22 - 16;
 
     size_t o = 0;
     p[o++] = 0xc3; /* long header, Initial, 4-byte packet number */
@@ -374,6 +379,10 @@ static void flow(void)
 static void make_indicators(const char *dir, const char *phishing)
 {
     char path[4096];
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        perror(dir);
+        exit(1);
+    }
     names = calloc(NDOMAINS, sizeof *names);
     FILE *in = phishing ? fopen(phishing, "r") : NULL;
     char line[512];
@@ -397,11 +406,19 @@ static void make_indicators(const char *dir, const char *phishing)
     }
     snprintf(path, sizeof path, "%s/domains.txt", dir);
     FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
     for (size_t i = 0; i < nnames; i++)
         fprintf(f, "%s\n", names[i]);
     fclose(f);
     snprintf(path, sizeof path, "%s/regex.yaml", dir);
     f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
     static const char *fields[] = {"http.uri", "dns.query", "tls.sni", "http.user_agent"};
     for (int i = 0; i < NREGEX; i++) {
         const char *fld = fields[i % 4];
