@@ -10,23 +10,37 @@
 
 #include "decode_int.h"
 
-static void slot_free(fsc_frag_slot *s)
+static void slot_free(fsc_decoder *d, fsc_frag_slot *s)
 {
     s->used = false;
     s->release = false;
+    d->nused--;
 }
 
 void fsc_frag_housekeep(fsc_decoder *d)
 {
+    /* nothing held, or nothing released and even the oldest slot not yet
+     * timed out: no slot would change */
+    if (d->nused == 0 || (!d->release_pending && d->now - d->oldest <= d->frag_timeout))
+        return;
+    d->release_pending = false;
     for (size_t i = 0; i < d->nslots; i++) {
         fsc_frag_slot *s = &d->slots[i];
         if (!s->used)
             continue;
         if (s->release) {
-            slot_free(s);
+            slot_free(d, s);
         } else if (d->now - s->first_seen > d->frag_timeout) {
             d->c->v[FSC_C_FRAG_TIMEOUT]++;
-            slot_free(s);
+            slot_free(d, s);
+        }
+    }
+    bool first = true;
+    for (size_t i = 0; i < d->nslots && d->nused; i++) {
+        const fsc_frag_slot *s = &d->slots[i];
+        if (s->used && (first || s->first_seen < d->oldest)) {
+            d->oldest = s->first_seen;
+            first = false;
         }
     }
 }
@@ -61,7 +75,11 @@ static fsc_frag_slot *slot_find(fsc_decoder *d, uint8_t family, const fsc_addr *
             return NULL;
         d->c->v[FSC_C_FRAG_TABLE_FULL]++;
         s = oldest;
+    } else {
+        d->nused++;
     }
+    if (d->nused == 1 || d->now < d->oldest)
+        d->oldest = d->now;
     s->used = true;
     s->release = false;
     s->family = family;
@@ -95,13 +113,13 @@ fsc_status fsc_frag_add(fsc_decoder *d, uint8_t family, const fsc_addr *src,
     if (!more) {
         if (s->total && s->total != end) {
             d->c->v[FSC_C_FRAG_BAD]++;
-            slot_free(s);
+            slot_free(d, s);
             return FSC_EMALFORMED;
         }
         s->total = end;
     } else if (s->total && end > s->total) {
         d->c->v[FSC_C_FRAG_BAD]++;
-        slot_free(s);
+        slot_free(d, s);
         return FSC_EMALFORMED;
     }
     memcpy(s->data + offset, data, len);
@@ -114,6 +132,7 @@ fsc_status fsc_frag_add(fsc_decoder *d, uint8_t family, const fsc_addr *src,
             return FSC_EPARTIAL;
     d->c->v[FSC_C_FRAG_REASSEMBLED]++;
     s->release = true;
+    d->release_pending = true;
     *out = s->data;
     *out_len = s->total;
     return FSC_OK;

@@ -32,6 +32,12 @@ struct fsc_decoder {
     size_t nslots;
     fsc_frag_slot *slots;
     uint8_t *slab;       /* one allocation holding every slot's data */
+    /* fsc_frag_housekeep() runs for every frame, and fragments are rare: these
+     * let it return without walking the slots (each on cache lines of its
+     * own) when no slot can be due. */
+    size_t nused;        /* slots with used set */
+    bool release_pending; /* a slot was reassembled since the last walk */
+    fsc_time oldest;     /* at most the earliest first_seen of a used slot */
 };
 
 /* Adds one fragment (payload bytes only, at byte `offset` of the datagram;
