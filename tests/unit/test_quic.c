@@ -135,6 +135,18 @@ static void test_keys(void)
     CHECK_STR(h, "45b95e15235d6f45a6b19cbcb0294ba9", "RFC 9369 A.1 client hp");
     CHECK(fsc_quic_client_keys(q, 0xff00001d, dcid, sizeof dcid, &k) == FSC_EUNSUPPORTED,
           "draft-29 is not ours");
+    /* the HMAC contexts are keyed once and re-initialised per derivation:
+     * another connection's DCID in between must leave no trace */
+    static const uint8_t other[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
+    fsc_quic_keys o;
+    CHECK(fsc_quic_client_keys(q, FSC_QUIC_V1, other, sizeof other, &o) == FSC_OK, "other keys");
+    hex_of(o.key, 16, h);
+    CHECK(strcmp(h, "1f369613dd76d5467730efcbe3b1a22d") != 0, "another DCID, another key");
+    CHECK(fsc_quic_client_keys(q, FSC_QUIC_V1, dcid, sizeof dcid, &k) == FSC_OK, "v1 keys again");
+    hex_of(k.key, 16, h);
+    CHECK_STR(h, "1f369613dd76d5467730efcbe3b1a22d", "RFC 9001 A.1 client key, derived again");
+    hex_of(k.hp, 16, h);
+    CHECK_STR(h, "9f50449e04a0e810283a1e9933adedd2", "RFC 9001 A.1 client hp, derived again");
     fsc_quic_free(q);
 }
 
