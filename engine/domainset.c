@@ -1,4 +1,4 @@
-/* domainset.c: an open-addressing hash of (field, value) with a reversed
+/* domainset.c: an open-addressing hash of (namespace, value) with a reversed
  * running hash, so every label suffix of a name is hashed in one right-to-
  * left pass (see domainset.h). */
 #include "domainset.h"
@@ -14,6 +14,12 @@
  * where it would walk a dozen entries and compare each one's bytes. */
 #define OWNERS_FLAG 0x40000000u
 #define ID_MASK (OWNERS_FLAG - 1)
+/* An id as stored (alone in an entry, or in an owners list) carries its
+ * field above the payload: fields sharing a namespace share entries, and
+ * a lookup reports only the ids of the field it was asked about. */
+#define FIELD_SHIFT 24
+#define PAYLOAD_MASK (FSC_DOMAINSET_MAX_IDS - 1)
+#define NS_UNSET 0xff
 
 /* 16 bytes, not 24 with the whole hash: the table is one random access per
  * add and per probe, so its size is what costs (page faults when it is
@@ -22,16 +28,17 @@
  * compares bytes only on a 1-in-512 false tag; a grow rehashes the key. */
 typedef struct entry {
     const char *key;   /* NULL: empty slot */
-    uint32_t id;       /* payload, or owners index | OWNERS_FLAG; | SUFFIX_FLAG */
+    uint32_t id;       /* field << 24 | payload, or owners index | OWNERS_FLAG;
+                        * | SUFFIX_FLAG */
     uint16_t len;
-    uint16_t meta;     /* tag << 7 | caseless << 6 | field */
+    uint16_t meta;     /* tag << 7 | caseless << 6 | namespace */
 } entry;
 
 #define MAX_LEN 0xffffu
 
-static inline uint16_t meta_of(uint64_t h, unsigned field, bool caseless)
+static inline uint16_t meta_of(uint64_t h, unsigned ns, bool caseless)
 {
-    return (uint16_t)((h >> 55) << 7 | (caseless ? 1u << 6 : 0) | field);
+    return (uint16_t)((h >> 55) << 7 | (caseless ? 1u << 6 : 0) | ns);
 }
 
 struct fsc_domainset {
@@ -44,6 +51,7 @@ struct fsc_domainset {
     uint64_t fields;   /* bit f: some entry has field f */
     uint64_t exact_fields;  /* bit f: some exact entry has field f */
     uint64_t suffix_fields; /* bit f: some suffix entry has field f */
+    uint8_t ns_of[64];      /* field -> namespace, NS_UNSET before its first add */
     bool mapped;       /* slots come from mmap (large tables), not calloc */
 };
 
@@ -80,9 +88,9 @@ static inline unsigned char lower(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
-static inline uint64_t seed(unsigned field)
+static inline uint64_t seed(unsigned ns)
 {
-    return 0xcbf29ce484222325ULL ^ ((uint64_t)field * 0x9e3779b97f4a7c15ULL);
+    return 0xcbf29ce484222325ULL ^ ((uint64_t)ns * 0x9e3779b97f4a7c15ULL);
 }
 
 static inline uint64_t step(uint64_t h, unsigned char c)
@@ -101,9 +109,9 @@ static inline uint64_t finish(uint64_t h)
     return h ? h : 1;
 }
 
-static uint64_t hash_value(unsigned field, const char *s, size_t len, bool caseless)
+static uint64_t hash_value(unsigned ns, const char *s, size_t len, bool caseless)
 {
-    uint64_t h = seed(field);
+    uint64_t h = seed(ns);
     for (size_t i = len; i-- > 0;)
         h = step(h, caseless ? lower((unsigned char)s[i]) : (unsigned char)s[i]);
     return finish(h);
@@ -128,9 +136,9 @@ static inline uint64_t word_step(uint64_t h, uint64_t w)
     return h << 31 | h >> 33;
 }
 
-static uint64_t hash_exact(unsigned field, const char *s, size_t len, bool caseless)
+static uint64_t hash_exact(unsigned ns, const char *s, size_t len, bool caseless)
 {
-    uint64_t h = seed(field) ^ (uint64_t)len * 0xc2b2ae3d27d4eb4fULL;
+    uint64_t h = seed(ns) ^ (uint64_t)len * 0xc2b2ae3d27d4eb4fULL;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
@@ -160,9 +168,9 @@ static uint64_t hash_exact(unsigned field, const char *s, size_t len, bool casel
 
 /* The hash an entry is placed by: suffix entries the right-to-left running
  * hash (a lookup makes it at every label boundary), exact ones hash_exact. */
-static uint64_t hash_of(unsigned field, const char *s, size_t len, bool suffix, bool caseless)
+static uint64_t hash_of(unsigned ns, const char *s, size_t len, bool suffix, bool caseless)
 {
-    return suffix ? hash_value(field, s, len, caseless) : hash_exact(field, s, len, caseless);
+    return suffix ? hash_value(ns, s, len, caseless) : hash_exact(ns, s, len, caseless);
 }
 
 static bool same(const char *a, const char *b, size_t n, bool caseless)
@@ -189,6 +197,7 @@ fsc_domainset *fsc_domainset_new(size_t expected)
         return NULL;
     }
     ds->cap = cap;
+    memset(ds->ns_of, NS_UNSET, sizeof ds->ns_of);
     return ds;
 }
 
@@ -289,7 +298,7 @@ static bool add_owner(fsc_domainset *ds, entry *e, uint32_t id)
     return true;
 }
 
-/* The entry for exactly this (field, value, suffix, caseless) with hash
+/* The entry for exactly this (namespace, value, suffix, caseless) with hash
  * h, or NULL. Bytes are compared exactly: only the same value is merged. */
 static entry *find_same(fsc_domainset *ds, uint64_t h, const entry *want)
 {
@@ -326,40 +335,57 @@ static bool insert(fsc_domainset *ds, uint64_t h, const entry *e, bool suffix, u
 bool fsc_domainset_add(fsc_domainset *ds, unsigned field, const char *value, uint32_t len,
                        bool suffix, bool caseless, uint32_t id)
 {
-    if (field >= 64 || id > ID_MASK || len > MAX_LEN || !value)
+    if (field >= 64)
         return false;
-    /* load factor at most 1/2: probe chains stay short on misses, which
-     * are what a detection engine mostly sees */
-    if ((ds->n + 1) * 2 > ds->cap && !grow(ds))
-        return false;
-    uint64_t h = hash_of(field, value, len, suffix, caseless);
-    entry e = {value, id | (suffix ? SUFFIX_FLAG : 0), (uint16_t)len,
-               meta_of(h, field, caseless)};
-    return insert(ds, h, &e, suffix, field);
+    fsc_domainset_item it = {value, len, id, (uint8_t)field, (uint8_t)field, suffix, caseless};
+    return fsc_domainset_add_many(ds, &it, 1);
 }
 
 #define BATCH 32
 
 bool fsc_domainset_add_many(fsc_domainset *ds, const fsc_domainset_item *items, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (items[i].field >= 64 || items[i].id > ID_MASK || items[i].len > MAX_LEN ||
-            !items[i].value)
+    uint8_t ns_of[64];
+    memcpy(ns_of, ds->ns_of, sizeof ns_of);
+    for (size_t i = 0; i < n; i++) {
+        const fsc_domainset_item *it = &items[i];
+        if (it->field >= 64 || it->ns >= 64 || it->id >= FSC_DOMAINSET_MAX_IDS ||
+            it->len > MAX_LEN || !it->value)
             return false;
+        if (ns_of[it->field] == NS_UNSET)
+            ns_of[it->field] = it->ns;
+        else if (ns_of[it->field] != it->ns)
+            return false;
+    }
+    memcpy(ds->ns_of, ns_of, sizeof ns_of);
+    /* load factor at most 1/2: probe chains stay short on misses, which
+     * are what a detection engine mostly sees */
     while ((ds->n + n) * 2 > ds->cap)
         if (!grow(ds))
             return false;
     /* hash a batch and prefetch its slots, then place it: the cache misses
      * of a batch overlap instead of coming one after the other */
+    const fsc_domainset_item *prev = NULL;
+    uint64_t prev_h = 0;
     for (size_t b = 0; b < n; b += BATCH) {
         size_t m = n - b < BATCH ? n - b : BATCH;
         entry e[BATCH];
         uint64_t h[BATCH];
         for (size_t i = 0; i < m; i++) {
             const fsc_domainset_item *it = &items[b + i];
-            h[i] = hash_of(it->field, it->value, it->len, it->suffix, it->caseless);
-            e[i] = (entry){it->value, it->id | (it->suffix ? SUFFIX_FLAG : 0), (uint16_t)it->len,
-                           meta_of(h[i], it->field, it->caseless)};
+            /* one list on several fields of a namespace comes value by
+             * value (rules_compile.c): hash each value once */
+            if (prev && prev->value == it->value && prev->len == it->len && prev->ns == it->ns &&
+                prev->suffix == it->suffix && prev->caseless == it->caseless)
+                h[i] = prev_h;
+            else
+                h[i] = hash_of(it->ns, it->value, it->len, it->suffix, it->caseless);
+            prev = it;
+            prev_h = h[i];
+            e[i] = (entry){it->value,
+                           it->id | (uint32_t)it->field << FIELD_SHIFT |
+                               (it->suffix ? SUFFIX_FLAG : 0),
+                           (uint16_t)it->len, meta_of(h[i], it->ns, it->caseless)};
             __builtin_prefetch(&ds->slots[(size_t)h[i] & (ds->cap - 1)], 1);
         }
         for (size_t i = 0; i < m; i++) {
@@ -371,15 +397,17 @@ bool fsc_domainset_add_many(fsc_domainset *ds, const fsc_domainset_item *items, 
     return true;
 }
 
-/* Reports the entries of one kind (suffix or exact: each kind is placed by
- * its own hash, see hash_of) with hash h and key name[0..n). */
-static size_t probe(const fsc_domainset *ds, unsigned field, uint64_t h, const char *name,
-                    size_t n, bool caseless, bool suffix, fsc_domainset_fn fn, void *ctx)
+/* Reports field's ids in the entries of one kind (suffix or exact: each kind
+ * is placed by its own hash, see hash_of) with hash h (in namespace ns) and
+ * key name[0..n). */
+static size_t probe(const fsc_domainset *ds, unsigned field, unsigned ns, uint64_t h,
+                    const char *name, size_t n, bool caseless, bool suffix, fsc_domainset_fn fn,
+                    void *ctx)
 {
     size_t found = 0;
     /* the caseless bit is not compared: the lookup's own flag decides how
      * bytes compare, as it decided how the name was hashed */
-    const unsigned want = meta_of(h, field, false) & ~(1u << 6);
+    const unsigned want = meta_of(h, ns, false) & ~(1u << 6);
     const uint32_t kind = suffix ? SUFFIX_FLAG : 0;
     for (size_t i = (size_t)h & (ds->cap - 1); ds->slots[i].key; i = (i + 1) & (ds->cap - 1)) {
         const entry *e = &ds->slots[i];
@@ -388,15 +416,21 @@ static size_t probe(const fsc_domainset *ds, unsigned field, uint64_t h, const c
         if (!same(e->key, name, n, caseless))
             continue;
         if (!(e->id & OWNERS_FLAG)) {
+            if ((e->id & ID_MASK) >> FIELD_SHIFT != field)
+                continue;
             found++;
             if (fn)
-                fn(ctx, e->id & ID_MASK);
+                fn(ctx, e->id & PAYLOAD_MASK);
             continue;
         }
         const uint32_t *o = &ds->owners[e->id & ID_MASK];
-        found += o[0];
-        for (uint32_t k = 0; fn && k < o[0]; k++)
-            fn(ctx, o[2 + k]);
+        for (uint32_t k = 0; k < o[0]; k++) {
+            if (o[2 + k] >> FIELD_SHIFT != field)
+                continue;
+            found++;
+            if (fn)
+                fn(ctx, o[2 + k] & PAYLOAD_MASK);
+        }
     }
     return found;
 }
@@ -407,19 +441,20 @@ size_t fsc_domainset_lookup(const fsc_domainset *ds, unsigned field, const char 
     if (!ds || field >= 64 || !(ds->fields & (1ULL << field)) || len == 0)
         return 0;
     size_t found = 0;
+    const unsigned ns = ds->ns_of[field];
     /* exact entries: one probe with the name's whole hash */
     if (ds->exact_fields & (1ULL << field))
-        found += probe(ds, field, hash_exact(field, name, len, caseless), name, len, caseless,
+        found += probe(ds, field, ns, hash_exact(ns, name, len, caseless), name, len, caseless,
                        false, fn, ctx);
     if (!(ds->suffix_fields & (1ULL << field)))
         return found;
     /* suffix entries: the whole name, then each label suffix, hashed in
      * one right-to-left pass */
-    uint64_t h = seed(field);
+    uint64_t h = seed(ns);
     for (size_t i = len; i-- > 0;) {
         h = step(h, caseless ? lower((unsigned char)name[i]) : (unsigned char)name[i]);
         if (i == 0 || name[i - 1] == '.')
-            found += probe(ds, field, finish(h), name + i, len - i, caseless, true, fn, ctx);
+            found += probe(ds, field, ns, finish(h), name + i, len - i, caseless, true, fn, ctx);
     }
     return found;
 }

@@ -87,12 +87,17 @@ static void test_against_naive(void)
         a->suffix = rand_r(&seed) % 3 == 0;
         a->id = (uint32_t)i;
         bool r;
-        if (i % 2) {
+        /* fields 0 and 2 (both caseless, as the host fields are) share
+         * namespace 0: the same value on both is one entry, and a lookup
+         * must still report only the asked field's ids */
+        if (i % 2 && a->field != 2) {
             r = fsc_domainset_add(ds, a->field, a->value, (uint32_t)strlen(a->value), a->suffix,
                                   caseless_field(a->field), a->id);
         } else {
-            fsc_domainset_item it = {a->value, (uint32_t)strlen(a->value), a->id,
-                                     (uint8_t)a->field, a->suffix, caseless_field(a->field)};
+            fsc_domainset_item it = {a->value,  (uint32_t)strlen(a->value),
+                                     a->id,     (uint8_t)a->field,
+                                     (uint8_t)(a->field == 2 ? 0 : a->field),
+                                     a->suffix, caseless_field(a->field)};
             r = fsc_domainset_add_many(ds, &it, 1);
         }
         ok &= r;
@@ -164,7 +169,42 @@ static void test_many_owners(void)
     CHECK(fsc_domainset_lookup(ds, 5, "other", 5, false, NULL, NULL) == 100, "other value");
     CHECK(fsc_domainset_lookup(ds, 5, "Install", 7, false, NULL, NULL) == 0,
           "case kept on a field with case");
-    CHECK(!fsc_domainset_add(ds, 5, "x", 1, false, false, 1u << 30), "ids from 2^30 refused");
+    CHECK(!fsc_domainset_add(ds, 5, "x", 1, false, false, FSC_DOMAINSET_MAX_IDS),
+          "ids from FSC_DOMAINSET_MAX_IDS refused");
+    CHECK(fsc_domainset_add(ds, 5, "x", 1, false, false, FSC_DOMAINSET_MAX_IDS - 1),
+          "the largest id taken");
+    fsc_domainset_free(ds);
+}
+
+/* One list on four host fields in one namespace: each field's lookups
+ * report that field's ids only, in the order added; a field cannot move to
+ * another namespace. */
+static void test_shared_namespace(void)
+{
+    fsc_domainset *ds = fsc_domainset_new(8);
+    static const char *vals[] = {"evil.top", "pay-x.vip", "evil.top"};
+    bool ok = true;
+    for (unsigned f = 10; f < 14; f++)
+        for (uint32_t i = 0; i < 3; i++) {
+            fsc_domainset_item it = {vals[i], (uint32_t)strlen(vals[i]), f * 100 + i,
+                                     (uint8_t)f, 10, true, true};
+            ok &= fsc_domainset_add_many(ds, &it, 1);
+        }
+    CHECK(ok && fsc_domainset_count(ds) == 12, "12 (field, value, id) added");
+    bool each = true;
+    for (unsigned f = 10; f < 14; f++) {
+        static got g;
+        g.n = 0;
+        size_t n = fsc_domainset_lookup(ds, f, "WWW.Evil.Top", 12, true, collect, &g);
+        each &= n == 2 && g.n == 2 && g.ids[0] == f * 100 && g.ids[1] == f * 100 + 2;
+    }
+    CHECK(each, "each field sees its own two ids of evil.top, in order");
+    CHECK(fsc_domainset_lookup(ds, 14, "evil.top", 8, true, NULL, NULL) == 0,
+          "a field with no values sees none");
+    fsc_domainset_item moved = {"z.cn", 4, 1, 11, 12, true, true};
+    CHECK(!fsc_domainset_add_many(ds, &moved, 1), "a field's namespace cannot change");
+    CHECK(!fsc_domainset_add(ds, 12, "z.cn", 4, true, true, 1),
+          "add() puts a field in its own namespace: refused once it is in another");
     fsc_domainset_free(ds);
 }
 
@@ -172,5 +212,6 @@ int main(void)
 {
     test_against_naive();
     test_many_owners();
+    test_shared_namespace();
     return unit_done();
 }

@@ -593,7 +593,10 @@ static int naive_cond_holds(const naive_cond *c, const fsc_record *rec)
 static void test_differential(void)
 {
     static naive_rule nr[DIFF_RULES];
-    static const fsc_field fields[] = {FSC_F_DNS_QUERY, FSC_F_HTTP_URI, FSC_F_APP_PERMISSIONS};
+    /* two host fields: the domain set keeps them in one namespace, so the
+     * same value on both is one entry whose ids each field must sort out */
+    static const fsc_field fields[] = {FSC_F_DNS_QUERY, FSC_F_HTTP_URI, FSC_F_APP_PERMISSIONS,
+                                       FSC_F_TLS_SNI};
     static const char *const mods[] = {"", "|suffix", "|contains", "|prefix"};
     size_t cap = 1 << 20, at = 0;
     char *text = malloc(cap);
@@ -605,12 +608,12 @@ static void test_differential(void)
                                "%sid: g%d\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
                                "match:\n",
                                r ? "---\n" : "", r);
-        bool used[3][4][2] = {{{0}}};
+        bool used[4][4][2] = {{{0}}};
         for (int c = 0; c < R->ncond; c++) {
             naive_cond *C = &R->cond[c];
             int f, m, a;
             do { /* one key per (field, modifier, all) in a rule */
-                f = (int)rnd(3);
+                f = (int)rnd(4);
                 m = (int)rnd(4);
                 a = rnd(4) == 0;
             } while (used[f][m][a]);
@@ -650,7 +653,7 @@ static void test_differential(void)
         int nv = 1 + (int)rnd(4);
         for (int j = 0; j < nv; j++) {
             rnd_str(store[i][j], 0, 6, "abAB.-");
-            rec_add(&rec, fields[rnd(3)], store[i][j]);
+            rec_add(&rec, fields[rnd(4)], store[i][j]);
         }
         hits h = {0};
         int n = fsc_match_record(m, &rec, on_hit, &h);
@@ -890,6 +893,65 @@ static void test_pack(const char *dir)
     fsc_ruleset_free(rs);
 }
 
+/* One list named on three host fields by three rules, and an overlapping
+ * inline value on a fourth: the domain set stores each value once for the
+ * host fields, and every field still matches only its own rules. */
+static void test_shared_list(void)
+{
+    char dir[512], path[512];
+    PATHF(dir, sizeof dir, "%s/shared", tmproot);
+    mkdir(dir, 0700);
+    PATHF(path, sizeof path, "%s/lists", dir);
+    mkdir(path, 0700);
+    PATHF(path, sizeof path, "%s/lists/bad.txt", dir);
+    write_file(path, "evil.top\npay-x.vip\nEvil-Two.CC\n");
+    PATHF(path, sizeof path, "%s/r.yaml", dir);
+    write_file(path, "id: s-dns\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+                     "match:\n  dns.query|suffix: '@lists/bad.txt'\n"
+                     "---\nid: s-tls\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+                     "match:\n  tls.sni|suffix: '@lists/bad.txt'\n"
+                     "---\nid: s-quic\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+                     "match:\n  quic.sni: '@lists/bad.txt'\n"
+                     "---\nid: s-http\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+                     "match:\n  http.host: pay-x.vip\n");
+    capture cp;
+    memset(&cp, 0, sizeof cp);
+    fsc_diag d = {capture_fn, &cp, 0, 0};
+    fsc_ruleset *rs = NULL;
+    fsc_status st = fsc_ruleset_load(dir, &d, &rs);
+    CHECK(st == FSC_OK, "shared list loads (%s)", cp.msg);
+    if (st != FSC_OK)
+        return;
+    fsc_matcher *m = fsc_matcher_new(rs);
+    static const struct {
+        fsc_field f;
+        const char *v, *want; /* the one rule id expected, or NULL */
+    } cases[] = {
+        {FSC_F_DNS_QUERY, "www.evil.top", "s-dns"},  {FSC_F_TLS_SNI, "a.EVIL.top", "s-tls"},
+        {FSC_F_QUIC_SNI, "evil.top", "s-quic"},      {FSC_F_QUIC_SNI, "www.evil.top", NULL},
+        {FSC_F_HTTP_HOST, "evil.top", NULL},         {FSC_F_HTTP_HOST, "pay-x.vip", "s-http"},
+        {FSC_F_DNS_QUERY, "pay-x.vip", "s-dns"},     {FSC_F_TLS_SNI, "x.evil-two.cc", "s-tls"},
+        {FSC_F_DNS_QUERY, "notevil.top", NULL},
+    };
+    bool ok = true;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fsc_record rec = {0};
+        rec_add(&rec, cases[i].f, cases[i].v);
+        hits h = {0};
+        fsc_match_record(m, &rec, on_hit, &h);
+        bool good = cases[i].want ? h.n == 1 && strcmp(h.rule[0]->id, cases[i].want) == 0
+                                  : h.n == 0;
+        if (!good) {
+            printf("# %s=%s: %zu hits%s%s\n", fsc_field_name(cases[i].f), cases[i].v, h.n,
+                   h.n ? ", first " : "", h.n ? h.rule[0]->id : "");
+            ok = false;
+        }
+    }
+    CHECK(ok, "each host field matches only its own rules on a shared list");
+    fsc_matcher_free(m);
+    fsc_ruleset_free(rs);
+}
+
 int main(int argc, char **argv)
 {
     snprintf(tmproot, sizeof tmproot, "%s/fsc-rules-XXXXXX",
@@ -902,6 +964,7 @@ int main(int argc, char **argv)
     test_semantics();
     test_version();
     test_differential();
+    test_shared_list();
     /* the shipped pack: argv[1], or found from this file's own path, which
      * meson gives relative to the build directory tests run in */
     char pack[1024];
