@@ -209,16 +209,17 @@ set terminal pngcairo size 900,560 font "sans,11"
 set output '{png}'
 set title 'Frames per second against the number of domain indicators (one core each)'
 set xlabel 'indicators (dns.query, tls.sni, quic.sni, http.host)'
-set ylabel 'million frames per second'
+set ylabel 'frames per second (log scale)'
 set logscale x
+set logscale y
+set format y '%.0s%c'
 set xtics ("1k" 1000, "10k" 10000, "100k" 100000, "1M" 1000000)
-set yrange [0:*]
 set key outside right
 set grid
-plot '{dat}' using 1:($2/1e6) with linespoints lw 2 title 'no-op libpcap reader', \\
-     '' using 1:($3/1e6) with linespoints lw 2 title 'fraudscan, 1 worker', \\
-     '' using 1:($4/1e6) with linespoints lw 2 title 'Suricata 7, single', \\
-     '' using 1:($5/1e6) with linespoints lw 2 title 'nDPI ndpiReader'
+plot '{dat}' using 1:2 with linespoints lw 2 title 'no-op libpcap reader', \\
+     '' using 1:3 with linespoints lw 2 title 'fraudscan, 1 worker', \\
+     '' using 1:4 with linespoints lw 2 title 'Suricata 7, single', \\
+     '' using 1:5 with linespoints lw 2 title 'nDPI ndpiReader'
 """.format(png=os.path.join(outdir, "throughput.png"), dat=data)
     subprocess.run(["gnuplot"], input=script, text=True, check=False)
 
