@@ -102,7 +102,8 @@ const char *fsc_mod_name(fsc_mod m);
  * libyaml counts them). */
 typedef struct fsc_loc {
     const char *file; /* in the set's arena */
-    unsigned long line, col;
+    uint32_t line, col; /* 16 bytes, not 24: a million-line list keeps one
+                         * per value per condition naming it */
 } fsc_loc;
 
 typedef enum fsc_pat_kind { FSC_PK_HS, FSC_PK_DOMAIN, FSC_PK_CIDR } fsc_pat_kind;

@@ -106,7 +106,7 @@ static void warn_at(loader *L, yaml_mark_t mark, const char *msg)
 
 static fsc_loc loc_of(loader *L, yaml_mark_t mark)
 {
-    fsc_loc l = {L->file, (unsigned long)mark.line + 1, (unsigned long)mark.column + 1};
+    fsc_loc l = {L->file, (uint32_t)mark.line + 1, (uint32_t)mark.column + 1};
     return l;
 }
 
@@ -266,7 +266,7 @@ static bool parse_key(loader *L, yaml_node_t *key, fsc_cond *c)
         at = end;
         if (mlen == 3 && memcmp(mod, "all", 3) == 0) {
             if (c->all) {
-                fsc_loc l = {L->file, line, col};
+                fsc_loc l = {L->file, (uint32_t)line, (uint32_t)col};
                 err_loc(L, l, "The modifier 'all' is given twice.");
                 return false;
             }
@@ -278,7 +278,7 @@ static bool parse_key(loader *L, yaml_node_t *key, fsc_cond *c)
             if (strlen(fsc_mod_name((fsc_mod)i)) == mlen &&
                 memcmp(fsc_mod_name((fsc_mod)i), mod, mlen) == 0)
                 found = i;
-        fsc_loc l = {L->file, line, col};
+        fsc_loc l = {L->file, (uint32_t)line, (uint32_t)col};
         if (found < 0) {
             if (mlen == 0)
                 err_loc(L, l, "Empty modifier after '|'; the modifiers are exact, suffix, "
@@ -514,7 +514,7 @@ static void on_list_value(void *ctx, unsigned long line, unsigned long col, cons
     }
     if (x->kind == FSC_LIST_DOMAIN && len > 1 && v[len - 1] == '.')
         len--;
-    fsc_loc loc = {x->file, line, col};
+    fsc_loc loc = {x->file, (uint32_t)line, (uint32_t)col};
     if (!add_pat(L, x->ci, x->r, v, len, loc))
         x->stop = true;
     else
