@@ -18,22 +18,25 @@ import sys
 HOST_FIELDS = ("dns.query", "tls.sni", "quic.sni", "http.host")
 
 
+def read_pairs(path, ncols, at):
+    """The set of (field, lower-cased name) in a TSV file of ncols columns
+    whose field is column `at` and the name the next one."""
+    pairs = set()
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) == ncols and cols[at] in HOST_FIELDS:
+                pairs.add((cols[at], cols[at + 1].lower().rstrip(".")))
+    return pairs
+
+
 def main():
     if len(sys.argv) != 5:
         sys.exit(__doc__)
     hits_path, suri_path, list_path, diff_path = sys.argv[1:]
-    fsc = set()
-    with open(hits_path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) == 6 and cols[3] in HOST_FIELDS:
-                fsc.add((cols[3], cols[4].lower().rstrip(".")))
-    suri = set()
-    with open(suri_path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) == 2 and cols[0] in HOST_FIELDS:
-                suri.add((cols[0], cols[1].lower().rstrip(".")))
+    # fraudscan --hits: where, src, dst, field, value, rule; Suricata: field, value
+    fsc = read_pairs(hits_path, 6, 3)
+    suri = read_pairs(suri_path, 2, 0)
     listed = set()
     with open(list_path, encoding="utf-8", errors="replace") as f:
         for line in f:
