@@ -5,6 +5,9 @@
 #include <string.h>
 
 #define NONE UINT32_MAX
+/* The two LRU lists (flow.h): eviction takes the least recently used entry
+ * of IDLE, and of BUFFERED only when IDLE is empty. */
+enum { IDLE, BUFFERED };
 /* PDU starts remembered to recognise a retransmitted PDU (flow.h). */
 #define RECENT_SLOTS 1024
 
@@ -21,7 +24,10 @@ typedef struct flow {
     range r[FSC_FLOW_MAX_RANGES]; /* sorted, disjoint, not adjacent */
     fsc_time last_seen;
     uint32_t hnext;           /* hash chain */
-    uint32_t prev, next;      /* LRU list: head is the most recent */
+    uint32_t prev, next;      /* LRU list `list`: head is the most recent */
+    uint8_t list;             /* IDLE (nranges == 0) or BUFFERED, as filed
+                               * by lru_push: nranges may change before the
+                               * entry is filed again, `list` says where it is */
     uint8_t *buf;
 } flow;
 
@@ -35,7 +41,12 @@ struct fsc_flow_table {
     uint32_t *buckets;
     uint32_t nbuckets;        /* a power of two */
     uint32_t free_head;       /* free entries, chained through hnext */
-    uint32_t lru_head, lru_tail;
+    /* One LRU list per class, each ordered by last_seen (every push sets
+     * it to now), so the timeout looks at both tails only. IDLE holds the
+     * entries with nothing buffered: a SYN's, or one whose PDU was read up
+     * to a boundary. BUFFERED holds part of a PDU or an out-of-order
+     * segment, and losing one is a value never read. */
+    uint32_t lru_head[2], lru_tail[2];
     /* Where PDUs that were read began: hash of direction and sequence
      * number, direct-mapped. A segment starting at one of them within the
      * timeout is a retransmission of a PDU already read. */
@@ -73,7 +84,8 @@ fsc_flow_table *fsc_flow_table_new(size_t max_flows, size_t max_bytes, fsc_time 
         ft->flows[i].hnext = i + 1 < max_flows ? (uint32_t)(i + 1) : NONE;
     }
     ft->free_head = 0;
-    ft->lru_head = ft->lru_tail = NONE;
+    ft->lru_head[IDLE] = ft->lru_tail[IDLE] = NONE;
+    ft->lru_head[BUFFERED] = ft->lru_tail[BUFFERED] = NONE;
     return ft;
 fail:
     fsc_flow_table_free(ft);
@@ -170,23 +182,34 @@ static void lru_unlink(fsc_flow_table *ft, uint32_t i)
     if (f->prev != NONE)
         ft->flows[f->prev].next = f->next;
     else
-        ft->lru_head = f->next;
+        ft->lru_head[f->list] = f->next;
     if (f->next != NONE)
         ft->flows[f->next].prev = f->prev;
     else
-        ft->lru_tail = f->prev;
+        ft->lru_tail[f->list] = f->prev;
 }
 
+/* Files entry i as the most recent of the list its nranges says; its
+ * last_seen must be now (the lists stay ordered by it). */
 static void lru_push(fsc_flow_table *ft, uint32_t i)
 {
     flow *f = &ft->flows[i];
+    uint8_t l = f->nranges ? BUFFERED : IDLE;
+    f->list = l;
     f->prev = NONE;
-    f->next = ft->lru_head;
-    if (ft->lru_head != NONE)
-        ft->flows[ft->lru_head].prev = i;
-    ft->lru_head = i;
-    if (ft->lru_tail == NONE)
-        ft->lru_tail = i;
+    f->next = ft->lru_head[l];
+    if (ft->lru_head[l] != NONE)
+        ft->flows[ft->lru_head[l]].prev = i;
+    ft->lru_head[l] = i;
+    if (ft->lru_tail[l] == NONE)
+        ft->lru_tail[l] = i;
+}
+
+/* Entry i was just seen (last_seen is now) and may have changed class. */
+static void lru_touch(fsc_flow_table *ft, uint32_t i)
+{
+    lru_unlink(ft, i);
+    lru_push(ft, i);
 }
 
 static void flow_release(fsc_flow_table *ft, uint32_t i)
@@ -231,9 +254,12 @@ static uint32_t flow_find(const fsc_flow_table *ft, const fsc_packet *p, uint32_
 
 static void expire(fsc_flow_table *ft, fsc_time now)
 {
-    while (ft->lru_tail != NONE && now - ft->flows[ft->lru_tail].last_seen > ft->timeout) {
-        ft->c->v[FSC_C_FLOWS_TIMED_OUT]++;
-        flow_release(ft, ft->lru_tail);
+    for (int l = IDLE; l <= BUFFERED; l++) {
+        while (ft->lru_tail[l] != NONE &&
+               now - ft->flows[ft->lru_tail[l]].last_seen > ft->timeout) {
+            ft->c->v[FSC_C_FLOWS_TIMED_OUT]++;
+            flow_release(ft, ft->lru_tail[l]);
+        }
     }
 }
 
@@ -241,10 +267,25 @@ static void expire(fsc_flow_table *ft, fsc_time now)
 static uint32_t flow_new(fsc_flow_table *ft, const fsc_packet *p, uint32_t b, fsc_time now)
 {
     if (ft->free_head == NONE) {
-        /* full: the least recently used flow gives way, and we say so */
+        /* full: the least recently used entry with nothing buffered gives
+         * way, and we say so. Losing one costs no value: a connection's
+         * first segment that comes in order finds no entry and is read in
+         * place, exactly as when the entry is there (fsc_flow_segment
+         * releases a SYN's entry at that segment and reads it statelessly),
+         * and so is the start of a later PDU. What is lost is only the wait
+         * for a segment that comes before the one filling its gap; and
+         * without the entry the peer's own cut PDU may take one, as on a
+         * connection whose SYN was not seen. Only when every entry holds
+         * bytes does the oldest of those go: a value never read, so it has
+         * a counter of its own. */
+        uint32_t victim = ft->lru_tail[IDLE];
+        if (victim == NONE) {
+            victim = ft->lru_tail[BUFFERED];
+            ft->c->v[FSC_C_FLOWS_EVICTED_BUFFERED]++;
+        }
         ft->c->v[FSC_C_FLOW_TABLE_FULL]++;
         ft->c->v[FSC_C_FLOWS_EVICTED]++;
-        flow_release(ft, ft->lru_tail);
+        flow_release(ft, victim);
     }
     uint32_t i = ft->free_head;
     flow *f = &ft->flows[i];
@@ -376,7 +417,13 @@ void fsc_flow_segment(fsc_flow_table *ft, const fsc_packet *pkt, fsc_time now, f
             ft->c->v[FSC_C_FLOWS_FROM_SYN]++;
         }
         ft->flows[i].base_seq = seq;
-        ft->flows[i].nranges = 0;
+        if (ft->flows[i].nranges) {
+            /* a new connection on the same ports: what was buffered is not
+             * its stream, and the entry is IDLE again */
+            ft->flows[i].nranges = 0;
+            ft->flows[i].last_seen = now;
+            lru_touch(ft, i);
+        }
         same = true;
     }
     if (i != NONE && same && ft->flows[i].nranges == 0 && n &&
@@ -432,8 +479,6 @@ void fsc_flow_segment(fsc_flow_table *ft, const fsc_packet *pkt, fsc_time now, f
         uint32_t s = (uint32_t)rel, e = (uint32_t)(rel + (int64_t)n);
         uint32_t before = contiguous(f);
         f->last_seen = now;
-        lru_unlink(ft, i);
-        lru_push(ft, i);
         if (ranges_cover(f, s, e)) {
             ft->c->v[FSC_C_REASM_RETRANSMIT]++;
         } else {
@@ -448,8 +493,12 @@ void fsc_flow_segment(fsc_flow_table *ft, const fsc_packet *pkt, fsc_time now, f
                     deliver(ft, i, pkt, fn, ctx, now);
             }
         }
-        if (closing && ft->flows[i].used)
+        if (!ft->flows[i].used)
+            return; /* released by deliver */
+        if (closing)
             flow_release(ft, i);
+        else
+            lru_touch(ft, i); /* filed after the bytes changed its class */
         return;
     }
 
@@ -480,4 +529,6 @@ stateless:
     f->r[0].s = 0;
     f->r[0].e = (uint32_t)(n - used);
     f->nranges = n - used ? 1 : 0;
+    if (f->nranges)
+        lru_touch(ft, i); /* flow_new filed it IDLE */
 }

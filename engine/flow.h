@@ -19,8 +19,15 @@
  * and sequence number) is remembered in a fixed table for `timeout`, so a
  * retransmitted PDU is not read a second time.
  *
- * Every entry and buffer is allocated by fsc_flow_table_new(); when all
- * max_flows are taken the least recently used one is evicted and counted. */
+ * Every entry and buffer is allocated by fsc_flow_table_new(). When all
+ * max_flows are taken one is evicted (flow.evicted): the least recently
+ * used of those with nothing buffered (a SYN's entry, which costs no value
+ * to lose: see flow_new), and only when there is none, the least recently
+ * used of those holding part of a PDU or an out-of-order segment, whose
+ * value will never be read (also counted in flow.evicted_buffered). Both
+ * are O(1): the two classes are two LRU lists. A flow whose gap is never
+ * filled therefore still goes, at the timeout or when every other entry
+ * holds bytes too and a new one needs room. */
 #ifndef FSC_FLOW_H
 #define FSC_FLOW_H
 

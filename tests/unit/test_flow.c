@@ -320,6 +320,191 @@ static void test_bounds(void)
     fsc_extractor_free(x);
 }
 
+/* Eviction under a burst of SYNs (flow.h): with a table of 4 flows, a flow
+ * holding part of a PDU survives 8 times as many other flows' SYNs, and the
+ * SYN-only entries it outlives cost nothing: a first segment in order is
+ * read in place without them. */
+static void test_evict_syn_before_buffered(void)
+{
+    static uint8_t h[1024];
+    size_t n = hello(h, "pq.example.com");
+    size_t a = n / 2;
+    const char *r = "GET /pay HTTP/1.1\r\nHost: Split.Example\r\nUser-Agent: UA\r\n\r\n";
+    size_t rn = strlen(r);
+    static const struct {
+        const char *what;
+        bool syn, http, late_first; /* late_first: 2nd segment comes first */
+    } rows[] = {
+        {"tls hello split in 2, no SYN seen", false, false, false},
+        {"tls hello split in 2 after a SYN", true, false, false},
+        {"tls hello, second segment before the first", true, false, true},
+        {"http request split in 2", true, true, false},
+        {"http request, second segment before the first", true, true, true},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        fsc_extractor *x = fsc_extractor_new(&(fsc_extract_config){.max_flows = 4});
+        memset(&got, 0, sizeof got);
+        const uint8_t *pdu = rows[i].http ? (const uint8_t *)r : h;
+        size_t len = rows[i].http ? rn : n, cut = rows[i].http ? 20 : a;
+        uint16_t port = rows[i].http ? 80 : 443;
+        uint32_t isn = 1000;
+        if (rows[i].syn)
+            seg(x, 1, port, false, isn - 1, FSC_TCP_SYN, "", 0);
+        if (rows[i].late_first)
+            seg(x, 2, port, false, isn + (uint32_t)cut, 0, pdu + cut, len - cut);
+        else
+            seg(x, 2, port, false, isn, 0, pdu, cut);
+        /* 32 other connections open (and never send a byte) */
+        for (uint16_t k = 0; k < 32; k++)
+            seg(x, 3 + k, (uint16_t)(2000 + k), false, 7, FSC_TCP_SYN, "", 0);
+        if (rows[i].late_first)
+            seg(x, 40, port, false, isn, 0, pdu, cut);
+        else
+            seg(x, 40, port, false, isn + (uint32_t)cut, 0, pdu + cut, len - cut);
+        const fsc_counters *c = fsc_extractor_counters(x);
+        const char *want = rows[i].http ? "http.uri=/pay|http.host=split.example|http.user_agent=UA"
+                                        : "tls.sni=pq.example.com|";
+        CHECK(got.n == 1 && strncmp(got.line[0], want, strlen(want)) == 0,
+              "%s, 32 SYNs in between: %d records (%s)", rows[i].what, got.n,
+              got.n ? got.line[0] : "");
+        uint64_t syns = 32 + (rows[i].syn ? 1 : 0);
+        /* the SYNs took 4 entries, less the one the PDU holds, then evicted
+         * each other; the victim's own SYN entry was released by its first
+         * in-order segment, or filled by its out-of-order one */
+        CHECK(c->v[FSC_C_FLOWS_EVICTED] == 32 - 3 && c->v[FSC_C_FLOW_TABLE_FULL] == 32 - 3 &&
+                  c->v[FSC_C_FLOWS_EVICTED_BUFFERED] == 0 && c->v[FSC_C_FLOWS_FROM_SYN] == syns,
+              "%s: evicted %llu (want 29), of them buffered %llu (want 0)", rows[i].what,
+              (unsigned long long)c->v[FSC_C_FLOWS_EVICTED],
+              (unsigned long long)c->v[FSC_C_FLOWS_EVICTED_BUFFERED]);
+        fsc_extractor_free(x);
+    }
+
+    /* a connection whose SYN entry was evicted loses nothing when its
+     * segments come in order: whole, or split in two */
+    fsc_extractor *x = fsc_extractor_new(&(fsc_extract_config){.max_flows = 4});
+    memset(&got, 0, sizeof got);
+    seg(x, 1, 443, false, 99, FSC_TCP_SYN, "", 0);
+    seg(x, 1, 80, false, 99, FSC_TCP_SYN, "", 0);
+    for (uint16_t k = 0; k < 16; k++)
+        seg(x, 2 + k, (uint16_t)(2000 + k), false, 7, FSC_TCP_SYN, "", 0);
+    seg(x, 20, 443, false, 100, 0, h, a);
+    seg(x, 21, 443, false, 100 + (uint32_t)a, 0, h + a, n - a);
+    seg(x, 22, 80, false, 100, 0, r, rn);
+    const fsc_counters *c = fsc_extractor_counters(x);
+    CHECK(got.n == 2 && strncmp(got.line[0], "tls.sni=pq.example.com|", 23) == 0 &&
+              strncmp(got.line[1], "http.uri=/pay|", 14) == 0 &&
+              c->v[FSC_C_FLOWS_EVICTED] == 16 + 2 - 4 + 1 &&
+              c->v[FSC_C_FLOWS_EVICTED_BUFFERED] == 0,
+          "SYN entries evicted, segments in order: %d records, evicted %llu", got.n,
+          (unsigned long long)c->v[FSC_C_FLOWS_EVICTED]);
+    fsc_extractor_free(x);
+}
+
+/* The flow table alone, to count its entries: a stream consumer that wants
+ * a 100-byte PDU. */
+static int want_done;
+static bool want100(void *ctx, const fsc_packet *pkt, const uint8_t *data, size_t len,
+                    size_t *used)
+{
+    (void)ctx, (void)pkt, (void)data;
+    *used = 0;
+    if (len < 100)
+        return true;
+    want_done++;
+    *used = 100;
+    return false;
+}
+
+static void flow_seg(fsc_flow_table *ft, fsc_time ts, uint16_t sport, uint32_t seq,
+                     uint8_t flags, size_t n)
+{
+    static const uint8_t zeros[100];
+    fsc_packet p;
+    memset(&p, 0, sizeof p);
+    p.src.family = p.dst.family = 4;
+    p.src.b[3] = 1;
+    p.dst.b[3] = 2;
+    p.l4proto = 6;
+    p.sport = sport;
+    p.dport = 443;
+    p.seq = seq;
+    p.tcp_flags = (flags & FSC_TCP_SYN) ? flags : flags | FSC_TCP_ACK;
+    p.payload = zeros;
+    p.payload_len = n;
+    fsc_flow_segment(ft, &p, ts, want100, NULL);
+}
+
+/* A flow whose gap is never filled still goes: evicted once every entry
+ * with nothing buffered is gone and another PDU needs room (the oldest
+ * buffered first), or at the timeout; the table never holds more than its
+ * bound, and each eviction is counted once, in its class. */
+static void test_evict_counts(void)
+{
+    fsc_counters c;
+    memset(&c, 0, sizeof c);
+    fsc_flow_table *ft = fsc_flow_table_new(4, 256, 1000, &c);
+    want_done = 0;
+    /* port 1: SYN, then bytes 50..100 of the PDU; 0..50 never come */
+    flow_seg(ft, 1, 1, 0, FSC_TCP_SYN, 0);
+    flow_seg(ft, 2, 1, 51, 0, 50);
+    /* 8 SYNs: 3 fill the table, 5 evict SYN-only entries */
+    for (uint16_t k = 0; k < 8; k++)
+        flow_seg(ft, 3 + k, (uint16_t)(100 + k), 0, FSC_TCP_SYN, 0);
+    CHECK(fsc_flow_count(ft) == 4 && c.v[FSC_C_FLOWS_EVICTED] == 5 &&
+              c.v[FSC_C_FLOWS_EVICTED_BUFFERED] == 0,
+          "SYNs evict SYN-only entries only: %zu flows, evicted %llu, buffered %llu",
+          fsc_flow_count(ft), (unsigned long long)c.v[FSC_C_FLOWS_EVICTED],
+          (unsigned long long)c.v[FSC_C_FLOWS_EVICTED_BUFFERED]);
+    /* 4 PDUs in progress on ports 200..203: the first 3 evict the 3 SYN-only
+     * entries, the 4th the oldest buffered one, port 1's */
+    for (uint16_t k = 0; k < 4; k++)
+        flow_seg(ft, 20 + k, (uint16_t)(200 + k), 0, 0, 60);
+    CHECK(fsc_flow_count(ft) == 4 && c.v[FSC_C_FLOWS_EVICTED] == 9 &&
+              c.v[FSC_C_FLOWS_EVICTED_BUFFERED] == 1 && c.v[FSC_C_FLOW_TABLE_FULL] == 9,
+          "then buffered ones, oldest first: %zu flows, evicted %llu, buffered %llu",
+          fsc_flow_count(ft), (unsigned long long)c.v[FSC_C_FLOWS_EVICTED],
+          (unsigned long long)c.v[FSC_C_FLOWS_EVICTED_BUFFERED]);
+    for (uint16_t k = 0; k < 4; k++)
+        flow_seg(ft, 30 + k, (uint16_t)(200 + k), 60, 0, 40);
+    CHECK(want_done == 4 && fsc_flow_count(ft) == 0 && c.v[FSC_C_REASM_COMPLETED] == 4,
+          "the 4 kept PDUs complete: %d, %zu flows left", want_done, fsc_flow_count(ft));
+    /* port 1's first bytes at last: its entry is gone, nothing is read */
+    flow_seg(ft, 40, 1, 1, 0, 50);
+    CHECK(want_done == 4, "the evicted flow gives nothing");
+
+    /* a burst of 1000 SYNs and 1000 PDUs that never complete: the table
+     * stays at its bound and every entry that went is counted once */
+    memset(&c, 0, sizeof c);
+    fsc_flow_table_free(ft);
+    ft = fsc_flow_table_new(4, 256, 1000, &c);
+    for (uint16_t k = 0; k < 1000; k++) {
+        flow_seg(ft, 100, (uint16_t)(1000 + k), 0, FSC_TCP_SYN, 0);
+        flow_seg(ft, 100, (uint16_t)(3000 + k), 0, 0, 10);
+        if (fsc_flow_count(ft) > 4)
+            break;
+    }
+    CHECK(fsc_flow_count(ft) == 4 && c.v[FSC_C_FLOWS_CREATED] == 2000 &&
+              c.v[FSC_C_FLOWS_EVICTED] == 2000 - 4 && c.v[FSC_C_FLOWS_EVICTED_BUFFERED] == 1000 - 4,
+          "2000 flows in a 4-entry table: %zu held, evicted %llu, buffered %llu",
+          fsc_flow_count(ft), (unsigned long long)c.v[FSC_C_FLOWS_EVICTED],
+          (unsigned long long)c.v[FSC_C_FLOWS_EVICTED_BUFFERED]);
+    /* both kinds of entry time out: a SYN takes the place of the oldest
+     * PDU (there is no SYN-only entry left to evict), a second SYN that of
+     * the first; then time passes */
+    flow_seg(ft, 200, 5000, 0, FSC_TCP_SYN, 0);
+    flow_seg(ft, 200, 5001, 0, FSC_TCP_SYN, 0);
+    CHECK(c.v[FSC_C_FLOWS_EVICTED] == 1998 && c.v[FSC_C_FLOWS_EVICTED_BUFFERED] == 997,
+          "SYNs evict buffered entries when nothing else is left: %llu, buffered %llu",
+          (unsigned long long)c.v[FSC_C_FLOWS_EVICTED],
+          (unsigned long long)c.v[FSC_C_FLOWS_EVICTED_BUFFERED]);
+    flow_seg(ft, 200 + 1001, 6000, 0, 0, 100);
+    CHECK(fsc_flow_count(ft) == 0 && c.v[FSC_C_FLOWS_TIMED_OUT] == 4 &&
+              c.v[FSC_C_FLOWS_EVICTED] == 1998,
+          "idle entries of both kinds time out: %zu held, %llu timed out", fsc_flow_count(ft),
+          (unsigned long long)c.v[FSC_C_FLOWS_TIMED_OUT]);
+    fsc_flow_table_free(ft);
+}
+
 int main(void)
 {
     test_tls_segments();
@@ -328,5 +513,7 @@ int main(void)
     test_syn_and_repeats();
     test_apk();
     test_bounds();
+    test_evict_syn_before_buffered();
+    test_evict_counts();
     return unit_done();
 }
