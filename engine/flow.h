@@ -53,8 +53,9 @@ typedef bool (*fsc_stream_fn)(void *ctx, const fsc_packet *pkt, const uint8_t *d
 typedef struct fsc_flow_table fsc_flow_table;
 
 /* Creates a table of max_flows flows of max_bytes each, dropping idle flows
- * after timeout, counting into counters (which must outlive it). Returns
- * NULL when out of memory; free with fsc_flow_table_free(). */
+ * after timeout (>= 0), counting into counters (which must outlive it).
+ * Returns NULL when out of memory or given a bound of 0 or a negative
+ * timeout; free with fsc_flow_table_free(). */
 fsc_flow_table *fsc_flow_table_new(size_t max_flows, size_t max_bytes, fsc_time timeout,
                                    fsc_counters *counters);
 void fsc_flow_table_free(fsc_flow_table *ft);
