@@ -138,7 +138,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: fraudscan replay [options] [CAPTURE...]\n"
             "  --rules PATH          rule file or directory (default: rules)\n"
-            "  --rules-cache DIR     compiled-rule cache (default ~/.cache/fraudscan; none)\n"
+            "  --rules-cache DIR     compiled-rule cache (default ~/.cache/fraudscan; '-' or 'none':\n"
+            "                        no cache)\n"
             "  --events FILE         app-install events, JSON lines ('-': stdin)\n"
             "  --identity FILE       IP -> subscriber, precinct (CSV)\n"
             "  --radius FILE         RADIUS accounting (JSON lines or CSV), after --identity\n"

@@ -23,8 +23,8 @@ static void usage(FILE *f)
             "         --fraud-type FTxx --level L --weight W --out DIR [--name NAME] INPUT...\n"
             "         writes list files and a rule referencing them; reports every entry it\n"
             "         cannot use with its position\n"
-            "  --cache DIR   cache compiled databases in DIR ('-': none; default: $FSC_RULES_CACHE,\n"
-            "                $XDG_CACHE_HOME/fraudscan or ~/.cache/fraudscan)\n");
+            "  --cache DIR   cache compiled databases in DIR ('-' or 'none': no cache; default:\n"
+            "                $FSC_RULES_CACHE, $XDG_CACHE_HOME/fraudscan or ~/.cache/fraudscan)\n");
 }
 
 /* Parses --cache; returns the index of the first path, or -1 (usage). */
@@ -43,7 +43,9 @@ static int cache_opt(int argc, char **argv, const char **cache, char *buf, size_
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': *cache = strcmp(optarg, "-") == 0 ? NULL : optarg; break;
+        case 'c':
+            *cache = strcmp(optarg, "-") == 0 || strcmp(optarg, "none") == 0 ? NULL : optarg;
+            break;
         case 'h': usage(stdout); exit(0);
         default: return -1;
         }

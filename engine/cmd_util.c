@@ -25,7 +25,9 @@ fsc_status fsc_cmd_load_rules(const char *path, const char *cache, fsc_diag *dia
                               fsc_ruleset **out)
 {
     char dir[4096];
-    if (cache && strcmp(cache, "none") == 0)
+    /* "none" (replay's and run's spelling) or "-" (the rules commands'):
+     * either one means no cache, never a directory of that name */
+    if (cache && (strcmp(cache, "none") == 0 || strcmp(cache, "-") == 0))
         return fsc_ruleset_load(path, diag, out);
     if (!cache) {
         if (!fsc_rules_cache_default(dir, sizeof dir))

@@ -32,4 +32,12 @@ if grep 'from the cache' "$TMP/s1.txt" >/dev/null; then fail "first run claims t
 grep 'from the cache' "$TMP/s2.txt" >/dev/null || { cat "$TMP/s2.txt" >&2; fail "second run compiled again"; }
 "$FRAUDSCAN" rules stats --cache - "$SRCDIR/rules" >"$TMP/pack.txt"
 grep -E '^rules +[0-9]+ active' "$TMP/pack.txt" >/dev/null || fail "the shipped pack"
+# '-' and 'none' mean no cache for every command: never a directory of that name
+(cd "$TMP" && "$FRAUDSCAN" rules stats --cache - r >/dev/null &&
+  "$FRAUDSCAN" rules check --cache none r >/dev/null &&
+  "$FRAUDSCAN" replay --quiet --rules r --rules-cache - --alerts /dev/null \
+    "$SAMPLE/traffic.pcap" >/dev/null &&
+  "$FRAUDSCAN" replay --quiet --rules r --rules-cache none --alerts /dev/null \
+    "$SAMPLE/traffic.pcap" >/dev/null) || fail "a run without a cache failed"
+[ ! -e "$TMP/-" ] && [ ! -e "$TMP/none" ] || fail "'--rules-cache -' or 'none' made a directory"
 echo "ok"
