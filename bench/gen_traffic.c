@@ -139,8 +139,10 @@ static size_t dns_query(uint8_t *p, const char *name, unsigned id)
     return o + 4;
 }
 
-/* A TLS 1.3 ClientHello handshake message (no record header) with SNI. */
-static size_t client_hello(uint8_t *p, const char *sni)
+/* A TLS 1.3 ClientHello handshake message (no record header) with SNI;
+ * with pq, also a key share for X25519MLKEM768 (1,216 bytes), as today's
+ * browsers send: the message then no longer fits in one TCP segment. */
+static size_t client_hello(uint8_t *p, const char *sni, int pq)
 {
     size_t o = 4;
     be16(p + o, 0x0303);
@@ -175,6 +177,22 @@ static size_t client_hello(uint8_t *p, const char *sni)
         '1', '.', '1'};                                                         /* ALPN */
     memcpy(p + o, rest, sizeof rest);
     o += sizeof rest;
+    if (pq) {
+        be16(p + o, 0x0033); /* key_share */
+        be16(p + o + 2, 2 + 4 + 1216 + 4 + 32);
+        be16(p + o + 4, 4 + 1216 + 4 + 32);
+        o += 6;
+        static const unsigned groups[2] = {0x11ec, 0x001d}, lens[2] = {1216, 32};
+        for (int g = 0; g < 2; g++) {
+            be16(p + o, groups[g]);
+            be16(p + o + 2, lens[g]);
+            o += 4;
+            for (unsigned i = 0; i < lens[g]; i += 8, o += 8) {
+                uint64_t r = next();
+                memcpy(p + o, &r, 8);
+            }
+        }
+    }
     be16(p + ext, (unsigned)(o - ext - 2));
     p[0] = 1;
     p[1] = 0;
@@ -229,7 +247,7 @@ static size_t quic_initial(uint8_t *p, const char *sni)
     uint8_t plain[1200];
     memset(plain, 0, sizeof plain); /* PADDING frames */
     uint8_t ch[600];
-    size_t chl = client_hello(ch, sni);
+    size_t chl = client_hello(ch, sni, 0);
     plain[0] = 0x06; /* CRYPTO, offset 0, 2-byte length */
     plain[1] = 0;
     be16(plain + 2, 0x4000 | (unsigned)chl);
@@ -317,18 +335,28 @@ static void flow(void)
         hdr(0x0a000035u, a, 53, sp, 0, 0, 0, n + 16);
         emit(off + n + 16);
         break;
-    case 1: { /* TLS */
+    case 1: { /* TLS; a third with a post-quantum key share, in two segments */
         pick_name(name, sizeof name);
+        int pq = below(3) == 0;
         uint32_t s = (uint32_t)next();
         emit(hdr(a, b, sp, 443, 1, 0x02, s++, 0));
         emit(hdr_ack(b, a, 443, sp, 1, 0x12, isn_of(s), s, 0));
+        static uint8_t rec[2048];
+        n = client_hello(rec + 5, name, pq);
+        rec[0] = 0x16;
+        be16(rec + 1, 0x0301);
+        be16(rec + 3, (unsigned)n);
+        size_t total = n + 5, first = pq ? 1000 : total;
         off = hdr(a, b, sp, 443, 1, 0x18, s, 0);
-        n = client_hello(pkt + off + 5, name);
-        pkt[off] = 0x16;
-        be16(pkt + off + 1, 0x0301);
-        be16(pkt + off + 3, (unsigned)n);
-        hdr_ack(a, b, sp, 443, 1, 0x18, s, isn_of(s) + 1, n + 5);
-        emit(off + n + 5);
+        memcpy(pkt + off, rec, first);
+        hdr_ack(a, b, sp, 443, 1, 0x18, s, isn_of(s) + 1, first);
+        emit(off + first);
+        if (pq) {
+            off = hdr(a, b, sp, 443, 1, 0x18, s + (uint32_t)first, 0);
+            memcpy(pkt + off, rec + first, total - first);
+            hdr_ack(a, b, sp, 443, 1, 0x18, s + (uint32_t)first, isn_of(s) + 1, total - first);
+            emit(off + total - first);
+        }
         bulk_tcp(a, b, sp + 1, 443, 4 + below(12));
         break;
     }
