@@ -48,7 +48,10 @@ static int open_mapped(fsc_capture *c, const char *path, int fd, size_t size, ch
         snprintf(err, errcap, "%s: truncated pcap file header", path);
         return -1;
     }
-    madvise(m, size, MADV_SEQUENTIAL | MADV_WILLNEED);
+    /* two pieces of advice, two calls: the values are not flags (their OR
+     * was MADV_WILLNEED alone) */
+    madvise(m, size, MADV_SEQUENTIAL);
+    madvise(m, size, MADV_WILLNEED);
     c->map = m;
     c->maplen = size;
     return 1;
