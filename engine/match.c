@@ -96,7 +96,7 @@ fsc_matcher *fsc_matcher_new(const fsc_ruleset *rs)
         return NULL;
     m->rs = fsc_ruleset_ref((fsc_ruleset *)rs);
     /* +1 so that an empty set still gets real (if unused) allocations */
-    size_t np = rs->npats + 1, nc = rs->nconds + 1, nr = rs->nrules + 1;
+    size_t np = fsc_pat_ids(rs) + 1, nc = rs->nconds + 1, nr = rs->nrules + 1;
     m->pat_seen = calloc(words(np), sizeof *m->pat_seen);
     /* a record marks each pattern at most once */
     m->captouched = np;
@@ -142,20 +142,21 @@ void fsc_matcher_free(fsc_matcher *m)
 
 static void mark(fsc_matcher *m, uint32_t id)
 {
-    const fsc_pat *p = &m->rs->pats[id];
     uint64_t bit = 1ULL << (id & 63);
     if (m->pat_seen[id >> 6] & bit)
         return; /* already matched on an earlier value of this record */
     m->pat_seen[id >> 6] |= bit;
     m->touched[m->ntouched++] = id;
-    if (m->cond_hits[p->cond]++ == 0)
-        m->cond_first[p->cond] = m->cur_value;
+    uint32_t cond = fsc_pat_cond(m->rs, id);
+    if (m->cond_hits[cond]++ == 0)
+        m->cond_first[cond] = m->cur_value;
     if (m->pat_quiet[id >> 6] & bit)
         return;
-    uint64_t rbit = 1ULL << (p->rule & 63);
-    if (!(m->rule_seen[p->rule >> 6] & rbit)) {
-        m->rule_seen[p->rule >> 6] |= rbit;
-        m->cands[m->ncands++] = p->rule;
+    uint32_t rule = fsc_pat_rule(m->rs, id);
+    uint64_t rbit = 1ULL << (rule & 63);
+    if (!(m->rule_seen[rule >> 6] & rbit)) {
+        m->rule_seen[rule >> 6] |= rbit;
+        m->cands[m->ncands++] = rule;
     }
 }
 
@@ -173,7 +174,7 @@ static void reset(fsc_matcher *m)
     for (size_t i = 0; i < m->ntouched; i++) {
         uint32_t id = m->touched[i];
         m->pat_seen[id >> 6] = 0;
-        m->cond_hits[m->rs->pats[id].cond] = 0;
+        m->cond_hits[fsc_pat_cond(m->rs, id)] = 0;
     }
     for (size_t i = 0; i < m->ncands; i++)
         m->rule_seen[m->cands[i] >> 6] = 0;

@@ -1,7 +1,8 @@
 /* rules_compile.c: from validated rules to one Hyperscan database per field.
  *
  * Each (condition, value) pair is one expression whose id is its index in
- * rs->pats. Literal values are escaped byte by byte, so analysts never need
+ * rs->pats (an alias condition's virtual ids only ever go to the domain
+ * set). Literal values are escaped byte by byte, so analysts never need
  * to think about regex syntax unless they ask for |regex. Compilation happens
  * once at load; the databases are then read-only and shared by all matchers. */
 #include <stdio.h>
@@ -250,7 +251,7 @@ static fsc_status check_match_all(const fsc_ruleset *rs, fsc_diag *diag)
         for (size_t p = c->first_pat; p < (size_t)c->first_pat + c->npat; p++) {
             if (count[p] < nprobes)
                 continue;
-            const fsc_pat *pat = &rs->pats[p];
+            const fsc_pat *pat = fsc_pat_at(rs, (uint32_t)p);
             fsc_diagf(diag, FSC_SEV_ERROR, pat->loc.file, pat->loc.line, pat->loc.col,
                       "The regex matches every value of %s (it matched all of a set of "
                       "unrelated test strings); make it more specific.",
@@ -282,7 +283,7 @@ static fsc_status compile_field(fsc_ruleset *rs, fsc_field f, fsc_diag *diag,
         if (c->field != (unsigned)f || c->kind != FSC_PK_HS)
             continue;
         for (size_t p = c->first_pat; p < (size_t)c->first_pat + c->npat; p++) {
-            const fsc_pat *pat = &rs->pats[p];
+            const fsc_pat *pat = fsc_pat_at(rs, (uint32_t)p);
             size_t cap = (size_t)pat->len * 4 + 32;
             char *e = malloc(cap);
             if (!e) {
@@ -314,7 +315,7 @@ static fsc_status compile_field(fsc_ruleset *rs, fsc_field f, fsc_diag *diag,
         }
         const char *hm = cerr && cerr->message ? cerr->message : "unknown error";
         if (cerr && cerr->expression >= 0 && (unsigned)cerr->expression < n) {
-            const fsc_pat *pat = &rs->pats[ids[cerr->expression]];
+            const fsc_pat *pat = fsc_pat_at(rs, ids[cerr->expression]);
             fsc_diagf(diag, FSC_SEV_ERROR, pat->loc.file, pat->loc.line, pat->loc.col,
                       "Hyperscan cannot compile this value: %.*s.", msg_len(hm), hm);
             st = FSC_ERULE;
@@ -343,8 +344,8 @@ static int by_list(const void *a, const void *b)
 {
     const fsc_cond *x = &sort_rs->conds[*(const uint32_t *)a];
     const fsc_cond *y = &sort_rs->conds[*(const uint32_t *)b];
-    uintptr_t px = (uintptr_t)sort_rs->pats[x->first_pat].value;
-    uintptr_t py = (uintptr_t)sort_rs->pats[y->first_pat].value;
+    uintptr_t px = (uintptr_t)fsc_pat_at(sort_rs, x->first_pat)->value;
+    uintptr_t py = (uintptr_t)fsc_pat_at(sort_rs, y->first_pat)->value;
     if (px != py)
         return px < py ? -1 : 1;
     if (x->npat != y->npat)
@@ -357,7 +358,7 @@ static int by_list(const void *a, const void *b)
 static bool same_list(const fsc_ruleset *rs, const fsc_cond *x, const fsc_cond *y)
 {
     return x->npat == y->npat && x->mod == y->mod &&
-           rs->pats[x->first_pat].value == rs->pats[y->first_pat].value;
+           fsc_pat_at(rs, x->first_pat)->value == fsc_pat_at(rs, y->first_pat)->value;
 }
 
 /* Adds every domain value to the set. order[] lists domain conditions in
@@ -384,8 +385,8 @@ static fsc_status add_domains(fsc_ruleset *rs, const uint32_t *order, const uint
         for (uint32_t k = 0; k < cc->npat; k++) {
             for (size_t i = 0; i < ng; i++) {
                 const fsc_cond *gc = &rs->conds[g[i]];
-                size_t p = gc->first_pat + k;
-                const fsc_pat *pat = &rs->pats[p];
+                size_t p = gc->first_pat + k; /* virtual on an alias */
+                const fsc_pat *pat = fsc_pat_at(rs, (uint32_t)p);
                 unsigned ns = fsc_rf_is_host(gc->field) ? host_ns : gc->field;
                 batch[nb++] = (fsc_domainset_item){pat->value, pat->len, (uint32_t)p,
                                                    (uint8_t)gc->field, (uint8_t)ns,
@@ -414,10 +415,10 @@ static fsc_status build_hashed(fsc_ruleset *rs, fsc_diag *diag)
         if (cc->kind == FSC_PK_DOMAIN)
             nd += cc->npat;
     }
-    if (rs->npats >= FSC_DOMAINSET_MAX_IDS && nd) {
+    if (fsc_pat_ids(rs) >= FSC_DOMAINSET_MAX_IDS && nd) { /* real and virtual ids */
         fsc_diagf(diag, FSC_SEV_ERROR, NULL, 0, 0,
                   "The rule set holds %zu values; at most %u can be loaded together.",
-                  rs->npats, FSC_DOMAINSET_MAX_IDS - 1);
+                  fsc_pat_ids(rs), FSC_DOMAINSET_MAX_IDS - 1);
         return FSC_ERULE;
     }
     /* The host fields share one namespace of the set: a list named on
@@ -483,7 +484,7 @@ static fsc_status build_hashed(fsc_ruleset *rs, fsc_diag *diag)
         if (c->kind != FSC_PK_CIDR)
             continue;
         for (size_t p = c->first_pat; p < (size_t)c->first_pat + c->npat; p++) {
-            const fsc_pat *pat = &rs->pats[p];
+            const fsc_pat *pat = fsc_pat_at(rs, (uint32_t)p);
             fsc_addr net;
             unsigned plen;
             if (!fsc_cidr_parse(pat->value, pat->len, &net, &plen)) {

@@ -460,7 +460,7 @@ static bool add_pat_ref(loader *L, uint32_t ci, uint32_t r, const char *v, size_
                         fsc_loc loc)
 {
     fsc_ruleset *rs = L->rs;
-    if (rs->npats >= FSC_RULES_MAX_PATTERNS) {
+    if (fsc_pat_ids(rs) >= FSC_RULES_MAX_PATTERNS) { /* aliases' ids count too */
         err_loc(L, loc, "The rule set holds more than %u values.", FSC_RULES_MAX_PATTERNS);
         return false;
     }
@@ -521,9 +521,38 @@ static void on_list_value(void *ctx, unsigned long line, unsigned long col, cons
         x->good++;
 }
 
+/* Makes condition ci (of rule r) an alias of the list ll already loaded:
+ * virtual ids instead of copies of its pats. The ids are numbered from 0
+ * here; fsc_ruleset_load_cached moves them past the real pats once their
+ * number is known. Reports the limit of values where copying would have:
+ * at the list line whose copy would have been one too many. */
+static void add_alias(loader *L, uint32_t ci, uint32_t r, const struct loaded_list *ll)
+{
+    fsc_ruleset *rs = L->rs;
+    size_t have = fsc_pat_ids(rs);
+    if (have + ll->npat > FSC_RULES_MAX_PATTERNS) {
+        size_t k = have < FSC_RULES_MAX_PATTERNS ? FSC_RULES_MAX_PATTERNS - have : 0;
+        err_loc(L, rs->pats[ll->first_pat + k].loc, "The rule set holds more than %u values.",
+                FSC_RULES_MAX_PATTERNS);
+        return;
+    }
+    if (!grow((void **)&rs->aliases, &rs->capaliases, rs->naliases + 1,
+              sizeof *rs->aliases)) {
+        oom(L);
+        return;
+    }
+    rs->aliases[rs->naliases++] = (fsc_alias){(uint32_t)rs->nvirtual, (uint32_t)ll->npat,
+                                              (uint32_t)ll->first_pat, ci, r};
+    rs->nvirtual += ll->npat;
+}
+
 /* Loads the list file a value '@path' names (relative to the rule file's
- * directory) as values of condition c. */
-static void load_list(loader *L, const fsc_cond *c, uint32_t ci, uint32_t r, yaml_node_t *n)
+ * directory) as values of condition c. alone: the reference is the
+ * condition's only value, so a list loaded before may be aliased rather
+ * than copied (an alias is one run of ids; a condition mixing values and
+ * lists keeps one run of real pats). */
+static void load_list(loader *L, const fsc_cond *c, uint32_t ci, uint32_t r, yaml_node_t *n,
+                      bool alone)
 {
     const char *ref = scalar(n) + 1;
     size_t rlen = scalar_len(n) - 1;
@@ -544,10 +573,20 @@ static void load_list(loader *L, const fsc_cond *c, uint32_t ci, uint32_t r, yam
         hash_bytes(&rs->digest, scalar(n), scalar_len(n) + 1);
         hash_bytes(&rs->digest, &ll->len, sizeof ll->len);
         hash_bytes(&rs->digest, &ll->hash, sizeof ll->hash);
-        for (size_t p = ll->first_pat; p < ll->first_pat + ll->npat; p++) {
-            const fsc_pat *src = &rs->pats[p];
-            if (!add_pat_ref(L, ci, r, src->value, src->len, src->loc))
+        /* the domain set is where virtual ids are resolved; Hyperscan and
+         * CIDR tables need one real id per expression or prefix */
+        if (alone && fsc_rf_is_host(c->field) &&
+            fsc_cond_kind(c->field, c->mod) == FSC_PK_DOMAIN) {
+            size_t nerr0 = L->nerr;
+            add_alias(L, ci, r, ll);
+            if (L->nerr != nerr0 || L->fatal != FSC_OK)
                 return;
+        } else {
+            for (size_t p = ll->first_pat; p < ll->first_pat + ll->npat; p++) {
+                const fsc_pat *src = &rs->pats[p];
+                if (!add_pat_ref(L, ci, r, src->value, src->len, src->loc))
+                    return;
+            }
         }
         if (grow((void **)&rs->lists, &rs->caplists, rs->nlists + 1, sizeof *rs->lists)) {
             fsc_list_info li = {ll->path, ll->good, ll->bad};
@@ -669,16 +708,18 @@ static void load_cond(loader *L, yaml_document_t *doc, uint32_t r, uint32_t sel,
     }
     c.first_pat = (uint32_t)rs->npats;
     uint32_t ci = (uint32_t)rs->nconds;
-    size_t nerr0 = L->nerr;
+    size_t nerr0 = L->nerr, naliases0 = rs->naliases, nvirtual0 = rs->nvirtual;
     for (size_t i = 0; i < nitems && L->fatal == FSC_OK; i++) {
         if (is_list_ref(items[i]))
-            load_list(L, &c, ci, r, items[i]);
+            load_list(L, &c, ci, r, items[i], nitems == 1);
         else if (!add_pat(L, ci, r, scalar(items[i]), scalar_len(items[i]),
                           loc_of(L, items[i]->start_mark)))
             break;
     }
     if (L->fatal != FSC_OK || L->nerr != nerr0) {
         rs->npats = c.first_pat; /* the condition is dropped with its values */
+        rs->naliases = naliases0;
+        rs->nvirtual = nvirtual0;
         /* and a list loaded for it can no longer be shared from its pats */
         while (L->nloaded > 0 && L->loaded[L->nloaded - 1].first_pat +
                                          L->loaded[L->nloaded - 1].npat > rs->npats)
@@ -686,6 +727,10 @@ static void load_cond(loader *L, yaml_document_t *doc, uint32_t r, uint32_t sel,
         goto done;
     }
     c.npat = (uint32_t)(rs->npats - c.first_pat);
+    if (rs->naliases > naliases0) { /* an alias: its (provisional) virtual ids */
+        c.first_pat = rs->aliases[rs->naliases - 1].first_virtual;
+        c.npat = rs->aliases[rs->naliases - 1].n;
+    }
     rs->conds[rs->nconds++] = c;
     rs->rules[r].ncond++;
     rs->sels[sel].ncond++;
@@ -1618,6 +1663,7 @@ static void destroy(fsc_ruleset *rs)
     free(rs->sels);
     free(rs->conds);
     free(rs->pats);
+    free(rs->aliases);
     free(rs->ops);
     free(rs->steps);
     free(rs->samples);
@@ -1719,6 +1765,12 @@ fsc_status fsc_ruleset_load_cached(const char *path, const char *cache_dir, fsc_
     }
     snprintf(L.rs->version, sizeof L.rs->version, "%016llx",
              (unsigned long long)L.rs->digest);
+    /* the real pats are all known: aliases' ids go right after them */
+    for (size_t i = 0; i < L.rs->naliases; i++) {
+        fsc_alias *a = &L.rs->aliases[i];
+        a->first_virtual += (uint32_t)L.rs->npats;
+        L.rs->conds[a->cond].first_pat = a->first_virtual;
+    }
     st = fsc_ruleset_compile(L.rs, cache_dir, L.diag);
     if (st != FSC_OK)
         goto fail;
@@ -1798,7 +1850,7 @@ void fsc_ruleset_get_stats(const fsc_ruleset *rs, fsc_ruleset_stats *st)
     }
     st->selections = rs->nsels;
     st->conditions = rs->nconds;
-    st->values = rs->npats;
+    st->values = fsc_pat_ids(rs); /* an alias's values count as its copies did */
     for (size_t c = 0; c < rs->nconds; c++) {
         const fsc_cond *cd = &rs->conds[c];
         if (cd->kind == FSC_PK_CIDR)

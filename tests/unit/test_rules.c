@@ -21,6 +21,7 @@
 
 #include "fraud_type.h"
 #include "rules.h"
+#include "rules_int.h" /* aliases: that the tests below do exercise them */
 #include "unit.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -487,7 +488,10 @@ static void test_version(void)
 
 /* ---- differential test against a naive matcher ---------------------------- */
 
-enum { DIFF_RULES = 300, DIFF_RECORDS = 4000, DIFF_MAXCOND = 3, DIFF_MAXVAL = 3 };
+enum { DIFF_RULES = 300, DIFF_RECORDS = 4000, DIFF_MAXCOND = 3, DIFF_MAXVAL = 4 };
+/* list files shared by the rules' host conditions: each list is loaded once
+ * and the later conditions naming it alone are aliases of its values */
+enum { DIFF_LISTS = 6, DIFF_LISTVAL = 3 };
 
 typedef struct naive_cond {
     fsc_field field;
@@ -593,6 +597,29 @@ static int naive_cond_holds(const naive_cond *c, const fsc_record *rec)
 static void test_differential(void)
 {
     static naive_rule nr[DIFF_RULES];
+    static char lists[DIFF_LISTS][DIFF_LISTVAL][8];
+    int nlist[DIFF_LISTS];
+    char dir[512], path[512];
+    PATHF(dir, sizeof dir, "%s/diff", tmproot);
+    mkdir(dir, 0700);
+    for (int l = 0; l < DIFF_LISTS; l++) {
+        char body[128];
+        size_t bl = 0;
+        nlist[l] = 1 + (int)rnd(DIFF_LISTVAL);
+        for (int k = 0; k < nlist[l]; k++) {
+            /* host names: no leading, trailing or doubled dot */
+            char a[4], b[4];
+            rnd_str(a, 1, 2, "abAB-");
+            rnd_str(b, 1, 2, "abAB-");
+            if (rnd(2))
+                snprintf(lists[l][k], sizeof lists[l][k], "%s.%s", a, b);
+            else
+                snprintf(lists[l][k], sizeof lists[l][k], "%s", a);
+            bl += (size_t)snprintf(body + bl, sizeof body - bl, "%s\n", lists[l][k]);
+        }
+        PATHF(path, sizeof path, "%s/l%d.txt", dir, l);
+        write_file(path, body);
+    }
     /* two host fields: the domain set keeps them in one namespace, so the
      * same value on both is one entry whose ids each field must sort out */
     static const fsc_field fields[] = {FSC_F_DNS_QUERY, FSC_F_HTTP_URI, FSC_F_APP_PERMISSIONS,
@@ -621,9 +648,25 @@ static void test_differential(void)
             C->field = fields[f];
             C->mod = m;
             C->all = a;
-            C->nval = 1 + (int)rnd(DIFF_MAXVAL);
             at += (size_t)snprintf(text + at, cap - at, "  %s%s%s: [", fsc_field_name(C->field),
                                    mods[m], a ? "|all" : "");
+            if (fsc_field_is_host(C->field) && m <= 1 && rnd(2)) {
+                /* a shared list: alone (aliased after its first load), or
+                 * now and then with an inline value (copied) */
+                int l = (int)rnd(DIFF_LISTS);
+                bool mixed = rnd(4) == 0;
+                C->nval = nlist[l] + mixed;
+                for (int k = 0; k < nlist[l]; k++)
+                    memcpy(C->val[k], lists[l][k], sizeof C->val[k]);
+                at += (size_t)snprintf(text + at, cap - at, "'@l%d.txt'", l);
+                if (mixed) {
+                    rnd_str(C->val[nlist[l]], 1, 3, "abAB");
+                    at += (size_t)snprintf(text + at, cap - at, ", '%s'", C->val[nlist[l]]);
+                }
+                at += (size_t)snprintf(text + at, cap - at, "]\n");
+                continue;
+            }
+            C->nval = 1 + (int)rnd(DIFF_MAXVAL - 1);
             for (int k = 0; k < C->nval; k++) {
                 /* a host suffix may not start or end with a dot */
                 bool host_sfx = m == 1 && fsc_field_is_host(C->field);
@@ -637,14 +680,20 @@ static void test_differential(void)
         }
     }
     capture cp;
+    memset(&cp, 0, sizeof cp);
+    fsc_diag d = {capture_fn, &cp, 0, 0};
     fsc_ruleset *rs = NULL;
-    char path[512];
-    fsc_status st = load_text(text, &cp, &rs, path, sizeof path);
+    PATHF(path, sizeof path, "%s/r.yaml", dir);
+    write_file(path, text);
     free(text);
+    fsc_status st = fsc_ruleset_load(dir, &d, &rs);
     CHECK(st == FSC_OK, "differential rules load (%s:%lu:%lu: %s)", cp.file, cp.line, cp.col,
           cp.msg);
     if (st != FSC_OK)
         return;
+    CHECK(rs->naliases > 10 && rs->nvirtual > 10,
+          "differential: %zu conditions alias a list (%zu virtual ids, %zu real)", rs->naliases,
+          rs->nvirtual, rs->npats);
     fsc_matcher *m = fsc_matcher_new(rs);
     size_t mismatches = 0, total_hits = 0, ev_mismatch = 0;
     static char store[DIFF_RECORDS][4][8];
@@ -952,6 +1001,156 @@ static void test_shared_list(void)
     fsc_ruleset_free(rs);
 }
 
+/* One list named alone by many conditions: the first loads it, the later
+ * host conditions with a domain-set modifier alias its values (virtual ids,
+ * no copies). Two rules on the same field, another field, suffix against
+ * exact, |all, an alias next to another condition in its selection, a
+ * mixed condition (copied) and a Hyperscan condition on the same file must
+ * each match on their own, with the evidence and figures of copies. */
+static void test_alias_list(void)
+{
+    char dir[512], path[512];
+    PATHF(dir, sizeof dir, "%s/alias", tmproot);
+    mkdir(dir, 0700);
+    PATHF(path, sizeof path, "%s/l.txt", dir);
+    write_file(path, "evil.top\n# a comment\nPay-X.vip.\nbad line!\n");
+    PATHF(path, sizeof path, "%s/two.txt", dir);
+    write_file(path, "one.cc\ntwo.cc\n");
+    PATHF(path, sizeof path, "%s/r.yaml", dir);
+    write_file(path,
+               "id: a-dns1\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+               "match:\n  dns.query: '@l.txt'\n"
+               "---\nid: a-dns2\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+               "match:\n  dns.query: '@l.txt'\n"
+               "---\nid: a-sni-sfx\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+               "match:\n  tls.sni|suffix: '@l.txt'\n"
+               "---\nid: a-sni\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+               "match:\n  tls.sni: '@l.txt'\n"
+               "---\nid: a-quic\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+               "match:\n  quic.sni: '@two.txt'\n"
+               "---\nid: a-all\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+               "match:\n  http.host|all: '@two.txt'\n"
+               "---\nid: a-and\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+               "match:\n  app.package: com.x\n  http.host|suffix: '@l.txt'\n"
+               "---\nid: a-mixed\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+               "match:\n  quic.sni|suffix: ['@l.txt', inline.cc]\n"
+               "---\nid: a-hs\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+               "match:\n  http.host|contains: '@two.txt'\n");
+    capture cp;
+    memset(&cp, 0, sizeof cp);
+    fsc_diag d = {capture_fn, &cp, 0, 0};
+    fsc_ruleset *rs = NULL;
+    fsc_status st = fsc_ruleset_load(dir, &d, &rs);
+    CHECK(st == FSC_OK, "aliased lists load (%s:%lu:%lu %s)", cp.file, cp.line, cp.col, cp.msg);
+    if (st != FSC_OK)
+        return;
+    /* aliases: dns2, sni-sfx, sni, and (of l.txt), all (of two.txt); mixed
+     * copies, hs has its own load (another list kind) */
+    CHECK(rs->naliases == 5 && rs->nvirtual == 10 && rs->npats == 10,
+          "5 conditions alias their list (%zu, %zu virtual ids, %zu real)", rs->naliases,
+          rs->nvirtual, rs->npats);
+    fsc_ruleset_stats s;
+    fsc_ruleset_get_stats(rs, &s);
+    /* l.txt has 2 good values and 1 bad line, named 6 times (once with an
+     * inline value), two.txt 2 values named 3 times, plus app.package: the
+     * figures copies gave, aliases or not */
+    CHECK(s.values == 2 * 6 + 1 + 2 * 3 + 1, "values count every reference (%zu)", s.values);
+    CHECK(s.hashed_values[FSC_F_DNS_QUERY] == 4 && s.hashed_values[FSC_F_TLS_SNI] == 4 &&
+              s.hashed_values[FSC_F_QUIC_SNI] == 5 && s.hashed_values[FSC_F_HTTP_HOST] == 4 &&
+              s.hs_values[FSC_F_HTTP_HOST] == 2,
+          "per-field figures: dns %zu tls %zu quic %zu http %zu (+%zu hs)",
+          s.hashed_values[FSC_F_DNS_QUERY], s.hashed_values[FSC_F_TLS_SNI],
+          s.hashed_values[FSC_F_QUIC_SNI], s.hashed_values[FSC_F_HTTP_HOST],
+          s.hs_values[FSC_F_HTTP_HOST]);
+    CHECK(s.lists == 9 && s.list_bad == 6 && s.list_values == 18,
+          "list references: %zu, bad %zu, values %zu", s.lists, s.list_bad, s.list_values);
+    fsc_matcher *m = fsc_matcher_new(rs);
+    static const struct {
+        const char *v[3][2]; /* field name, value */
+        const char *want;    /* sorted rule ids */
+        int ev;              /* index of the evidence of every hit, -1: none */
+    } cases[] = {
+        {{{"dns.query", "evil.top"}}, "a-dns1,a-dns2", 0},
+        {{{"dns.query", "PAY-x.vip"}}, "a-dns1,a-dns2", 0},
+        {{{"dns.query", "www.evil.top"}}, "", -1},
+        {{{"tls.sni", "evil.top"}}, "a-sni,a-sni-sfx", 0},
+        {{{"tls.sni", "a.pay-x.vip"}}, "a-sni-sfx", 0},
+        {{{"quic.sni", "two.cc"}}, "a-quic", 0},
+        {{{"quic.sni", "x.evil.top"}}, "a-mixed", 0},
+        {{{"quic.sni", "inline.cc"}}, "a-mixed", 0},
+        {{{"http.host", "one.cc"}}, "a-hs", 0},
+        {{{"http.host", "one.cc"}, {"http.host", "two.cc"}}, "a-all,a-hs", 0},
+        {{{"http.host", "x.evil.top"}}, "", -1},
+        {{{"http.host", "x.evil.top"}, {"app.package", "com.x"}}, "a-and", 1},
+        {{{"tls.sni", "www.evil.top"}, {"dns.query", "evil.top"}},
+         "a-dns1,a-dns2,a-sni-sfx", -1},
+        {{{"http.host", "evil.top"}}, "", -1},
+    };
+    bool ok = true;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fsc_record rec = {0};
+        for (int k = 0; k < 3 && cases[i].v[k][0]; k++)
+            rec_add(&rec, fsc_field_lookup(cases[i].v[k][0], strlen(cases[i].v[k][0])),
+                    cases[i].v[k][1]);
+        hits h = {0};
+        int n = fsc_match_record(m, &rec, on_hit, &h);
+        char got[256];
+        hit_ids(&h, got, sizeof got);
+        bool good = strcmp(got, cases[i].want) == 0 && n == (int)h.n;
+        for (size_t k = 1; k < h.n; k++) /* load order */
+            good &= h.rule[k - 1] < h.rule[k];
+        for (size_t k = 0; k < h.n && cases[i].ev >= 0; k++)
+            good &= h.ev[k] == &rec.values[cases[i].ev];
+        if (!good) {
+            printf("# case %zu (%s=%s): got '%s' want '%s'\n", i, cases[i].v[0][0],
+                   cases[i].v[0][1], got, cases[i].want);
+            ok = false;
+        }
+    }
+    CHECK(ok, "each condition on a shared list matches on its own, with its evidence");
+    fsc_matcher_free(m);
+    fsc_ruleset_free(rs);
+}
+
+/* The bound on values counts aliases as the copies they replace: a list
+ * of 2,700,000 lines named three times is over FSC_RULES_MAX_PATTERNS
+ * (8,000,000), refused at the line of the list whose copy would have been
+ * the 8,000,001st. */
+static void test_alias_limit(void)
+{
+    char dir[512], path[512];
+    PATHF(dir, sizeof dir, "%s/alias-limit", tmproot);
+    mkdir(dir, 0700);
+    PATHF(path, sizeof path, "%s/big.txt", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    for (unsigned i = 0; i < 2700000; i++)
+        fprintf(f, "d%u.x\n", i);
+    fclose(f);
+    PATHF(path, sizeof path, "%s/r.yaml", dir);
+    write_file(path, "id: b1\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+                     "match:\n  dns.query: '@big.txt'\n"
+                     "---\nid: b2\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+                     "match:\n  tls.sni: '@big.txt'\n"
+                     "---\nid: b3\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+                     "match:\n  http.host: '@big.txt'\n");
+    capture cp;
+    memset(&cp, 0, sizeof cp);
+    fsc_diag d = {capture_fn, &cp, 0, 0};
+    fsc_ruleset *rs = NULL;
+    fsc_status st = fsc_ruleset_load(dir, &d, &rs);
+    char want[600];
+    PATHF(want, sizeof want, "%s/big.txt", dir);
+    CHECK(st == FSC_ERULE && cp.errors == 1 && strcmp(cp.file, want) == 0 &&
+              cp.line == 2600001 && cp.col == 1 && strstr(cp.msg, "more than 8000000 values"),
+          "three references of a 2.7M list exceed the bound at the right line (%s:%lu:%lu %s)",
+          cp.file, cp.line, cp.col, cp.msg);
+    fsc_ruleset_free(rs);
+}
+
 int main(int argc, char **argv)
 {
     snprintf(tmproot, sizeof tmproot, "%s/fsc-rules-XXXXXX",
@@ -965,6 +1164,8 @@ int main(int argc, char **argv)
     test_version();
     test_differential();
     test_shared_list();
+    test_alias_list();
+    test_alias_limit();
     /* the shipped pack: argv[1], or found from this file's own path, which
      * meson gives relative to the build directory tests run in */
     char pack[1024];
