@@ -86,7 +86,8 @@ def main():
         lines += ["## Traffic", "",
                   "Capture: %d frames, %.0f MiB (bench/gen_traffic.c). Frames/s over each "
                   "tool's own packet-processing time (fraudscan: its input phase; Suricata and "
-                  "nDPI: see bench/peers/). 100k row: median of the rounds." % (
+                  "nDPI: see bench/peers/). Medians of the rounds; ratios taken in each round, then "
+                  "their median." % (
                       frames, nbytes / 2 ** 20), "",
                   "| indicators | no-op reader | fraudscan 1 worker | fraudscan 2 workers | "
                   "Suricata (single) | nDPI | fraudscan / no-op | fraudscan / Suricata |",
@@ -98,8 +99,13 @@ def main():
                 g("traffic", "%d.fsc2" % n)
             su, nd = g("traffic", "%d.suricata" % n), g("traffic", "%d.ndpi" % n)
             cell = lambda v: "—" if num(v) is None else "%s/s (%.2f Gbit/s)" % (fmt_rate(v), gbit(v))
-            r1 = num(f1) / num(noop) if num(f1) and num(noop) else None
-            r2 = num(f1) / num(su) if num(f1) and num(su) else None
+            # each round's own ratio (their median) when bench/run gave it
+            r1 = num(g("traffic", "%d.ratio.fsc1_noop" % n))
+            r2 = num(g("traffic", "%d.ratio.fsc1_suricata" % n))
+            if r1 is None:
+                r1 = num(f1) / num(noop) if num(f1) and num(noop) else None
+            if r2 is None:
+                r2 = num(f1) / num(su) if num(f1) and num(su) else None
             lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 "{:,}".format(n), cell(noop), cell(f1),
                 "—" if num(f2) is None else "%s (%s per worker)" % (cell(f2), fmt_rate(num(f2) / 2)),
