@@ -10,8 +10,10 @@ snapshot keeps using it. Exits 1 when no such entry exists.
 Reads /etc/apt/sources.list (one-line format) and
 /etc/apt/sources.list.d/*.list and *.sources (deb822); files with other
 endings (for example *.disabled) are ignored, as apt ignores them.
+FSC_APT_ROOT, when set, is put in front of /etc (tests use it).
 """
 import glob
+import os
 import sys
 
 
@@ -66,13 +68,15 @@ def main():
         sys.stderr.write("usage: apt_backports.py CODENAME\n")
         return 2
     codename = sys.argv[1]
+    root = os.environ.get("FSC_APT_ROOT", "")
+    etc = root + "/etc/apt"
     entries = []
-    for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")):
+    for path in [etc + "/sources.list"] + sorted(glob.glob(etc + "/sources.list.d/*.list")):
         try:
             entries += list(one_line_entries(open(path, encoding="utf-8").read()))
         except OSError:
             pass
-    for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+    for path in sorted(glob.glob(etc + "/sources.list.d/*.sources")):
         entries += list(deb822_entries(open(path, encoding="utf-8").read()))
     for e in entries:
         if "deb" not in e.get("types", "").split():
