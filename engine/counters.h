@@ -76,6 +76,7 @@
     X(FSC_C_FLOWS_FROM_SYN, "flow.created_at_syn")                           \
     X(FSC_C_REASM_PDU_REPEATED, "flow.retransmitted_pdus_ignored")           \
     X(FSC_C_FLOWS_EVICTED_BUFFERED, "flow.evicted_buffered")                 \
+    X(FSC_C_FLOWS_SYN_NOT_KEPT, "flow.syn_not_kept")                         \
     /* field parsers */                                                      \
     X(FSC_C_DNS_QUERIES, "dns.queries")                                      \
     X(FSC_C_DNS_MALFORMED, "dns.malformed")                                  \

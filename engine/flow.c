@@ -433,17 +433,24 @@ void fsc_flow_segment(fsc_flow_table *ft, const fsc_packet *pkt, fsc_time now, f
          * a later segment that arrives first can wait for it */
         if (i != NONE && !same)
             flow_release(ft, i);
-        if (i == NONE || !same) {
-            i = flow_new(ft, pkt, b, now);
-            ft->c->v[FSC_C_FLOWS_FROM_SYN]++;
-        }
-        ft->flows[i].base_seq = seq;
-        if (ft->flows[i].nranges) {
-            /* a new connection on the same ports: what was buffered is not
-             * its stream, and the entry is IDLE again */
-            ft->flows[i].nranges = 0;
-            ft->flows[i].last_seen = now;
-            lru_touch(ft, i);
+        if ((i == NONE || !same) && ft->free_head == NONE && ft->lru_tail[IDLE] == NONE) {
+            /* every entry holds part of a PDU: a SYN's entry is worth less
+             * than any of them (flow_new says why), so none is made */
+            ft->c->v[FSC_C_FLOWS_SYN_NOT_KEPT]++;
+            i = NONE;
+        } else {
+            if (i == NONE || !same) {
+                i = flow_new(ft, pkt, b, now);
+                ft->c->v[FSC_C_FLOWS_FROM_SYN]++;
+            }
+            ft->flows[i].base_seq = seq;
+            if (ft->flows[i].nranges) {
+                /* a new connection on the same ports: what was buffered is
+                 * not its stream, and the entry is IDLE again */
+                ft->flows[i].nranges = 0;
+                ft->flows[i].last_seen = now;
+                lru_touch(ft, i);
+            }
         }
         same = true;
     }
