@@ -297,6 +297,8 @@ static void score_subject(fsc_pipeline *p, const fsc_subject *subj, const fsc_ru
                           const fsc_value *v, const fsc_record *rec)
 {
     p->reader.v[FSC_C_RULE_HITS]++;
+    if (p->cfg.on_hit) /* every hit, a completed sequence's too */
+        p->cfg.on_hit(p->cfg.hit_ctx, rule, v, rec);
     if (rule->status == FSC_RULE_TEST) {
         /* test rules are seen, never scored: their analysts read this */
         p->reader.v[FSC_C_TEST_RULE_HITS]++;
@@ -336,8 +338,6 @@ static void score_item(fsc_pipeline *p, int kind, const fsc_rule *rule, unsigned
     fsc_subject subj;
     subject_of(p, rec, &subj, buf, sizeof buf);
     if (kind == HIT) {
-        if (p->cfg.on_hit)
-            p->cfg.on_hit(p->cfg.hit_ctx, rule, v, rec);
         score_subject(p, &subj, rule, v, rec);
         return;
     }

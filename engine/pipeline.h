@@ -43,8 +43,8 @@ typedef struct fsc_pipeline_config {
     fsc_alert_sink *sink;      /* borrowed */
     const fsc_score_config *score; /* NULL: defaults */
     /* Optional, borrowed: called on the reader thread for every rule hit
-     * (not sequence steps), in input order whatever the number of workers,
-     * before it is scored. v and rec are valid during the call only; the
+     * (a sequence rule when it completes, not its steps), in input order
+     * whatever the number of workers, before it is scored. v and rec are valid during the call only; the
      * value may be cut to FSC_EVIDENCE_VALUE_MAX bytes when it crossed a
      * worker's ring. `replay --hits` writes them out for analysts and for
      * bench/run's comparison with Suricata. */

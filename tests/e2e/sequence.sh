@@ -19,6 +19,11 @@ run "$SRCDIR/rules" 1 "$TMP/test.jsonl"
 grep -Eq 'match.sequence_rules_completed +1$' "$TMP/test.jsonl.err" || { cat "$TMP/test.jsonl.err"; fail "the sequence did not complete"; }
 grep -q 'test rule ft11-remote-app-then-fake-site matched' "$TMP/test.jsonl.err" || fail "the test rule's match was not logged"
 grep -q 'ft11-remote-app-then-fake-site' "$TMP/test.jsonl" && fail "a test rule was scored"
+# --hits shows the completed sequence (a test rule's hits too: analysts read them)
+"$FRAUDSCAN" replay --quiet --rules "$SRCDIR/rules" --events "$TMP/events.jsonl" \
+  --identity "$SAMPLE/identity.csv" --alerts /dev/null --hits "$TMP/hits.tsv" "$SAMPLE/traffic.pcap"
+grep -E '	dns\.query	ga-case-verify\.com	ft11-remote-app-then-fake-site$' "$TMP/hits.tsv" >/dev/null ||
+  { cat "$TMP/hits.tsv" >&2; fail "the completed sequence is not in --hits"; }
 
 mkdir "$TMP/rules"
 cp -r "$SRCDIR"/rules/* "$TMP/rules/"
