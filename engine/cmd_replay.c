@@ -22,6 +22,7 @@
 #include "pipeline.h"
 #include "radius.h"
 #include "rules.h"
+#include "score.h"
 #include "state.h"
 
 typedef struct replay {
@@ -110,8 +111,9 @@ static void replay_capture(replay *r, const char *path)
  *   frame:N | line:N, src, dst ('-' for events), field, value, rule id
  * Bytes a line or a column could be confused by (control characters such
  * as tab and newline, DEL, backslash) are written as \xHH; other bytes,
- * UTF-8 names and labels among them, as they are. */
-static void write_hit(void *ctx, const fsc_rule *rule, const fsc_value *v,
+ * UTF-8 names and labels among them, as they are. A value cut on its way
+ * from a worker (longer than FSC_EVIDENCE_VALUE_MAX) ends in "...". */
+static void write_hit(void *ctx, const fsc_rule *rule, const fsc_value *v, bool cut,
                       const fsc_record *rec)
 {
     FILE *f = ctx;
@@ -130,6 +132,8 @@ static void write_hit(void *ctx, const fsc_rule *rule, const fsc_value *v,
         else
             fputc(ch, f);
     }
+    if (cut) /* marked as alert evidence is */
+        fputs("...", f);
     fprintf(f, "\t%s\n", rule->id);
 }
 
@@ -422,7 +426,7 @@ done:
     fsc_alert_sink_close(sink);
     if (alerts_file)
         fclose(alerts_file);
-    if (hits_file && fclose(hits_file) != 0) {
+    if (hits_file && (ferror(hits_file) | fclose(hits_file)) != 0) {
         perror(hits_path);
         rc = 1;
     }

@@ -53,6 +53,7 @@ typedef struct hit_msg {
     fsc_addr src, dst;
     uint16_t field;
     uint8_t end; /* the last hit of its record: commit after it */
+    uint8_t cut; /* value longer than FSC_EVIDENCE_VALUE_MAX: its start only */
     uint32_t len;
     char value[];
 } hit_msg;
@@ -105,6 +106,7 @@ struct fsc_pipeline {
     worker *w;
     worker inline_w;            /* the reader's own extractor and matcher */
     fsc_scorer *scorer;
+    bool hit_cut;               /* the hit being scored has a cut value (on_hit) */
     _Atomic bool stop;
 
     /* rule sets: `rules` is current; `old` waits for every worker to leave */
@@ -298,7 +300,7 @@ static void score_subject(fsc_pipeline *p, const fsc_subject *subj, const fsc_ru
 {
     p->reader.v[FSC_C_RULE_HITS]++;
     if (p->cfg.on_hit) /* every hit, a completed sequence's too */
-        p->cfg.on_hit(p->cfg.hit_ctx, rule, v, rec);
+        p->cfg.on_hit(p->cfg.hit_ctx, rule, v, p->hit_cut, rec);
     if (rule->status == FSC_RULE_TEST) {
         /* test rules are seen, never scored: their analysts read this */
         p->reader.v[FSC_C_TEST_RULE_HITS]++;
@@ -405,7 +407,9 @@ static void drain_hits(fsc_pipeline *p)
         rec.src = bh->src;
         rec.dst = bh->dst;
         fsc_value v = {(fsc_field)bh->field, bh->len, bh->value};
+        p->hit_cut = bh->cut;
         score_item(p, bh->kind, bh->rule, bh->step, bh->gen, &v, &rec);
+        p->hit_cut = false;
         if (bh->end)
             commit(p);
         fsc_ring_release(&best->hits);
@@ -457,6 +461,7 @@ static void flush_hits(worker *w, const fsc_record *rec)
         h->dst = rec->dst;
         h->field = (uint16_t)v->field;
         h->end = i + 1 == w->nhits;
+        h->cut = v->len > len;
         h->len = len;
         memcpy(h->value, v->ptr, len);
         fsc_ring_commit(&w->hits);

@@ -23,6 +23,7 @@
 #ifndef FSC_PIPELINE_H
 #define FSC_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,11 +45,13 @@ typedef struct fsc_pipeline_config {
     const fsc_score_config *score; /* NULL: defaults */
     /* Optional, borrowed: called on the reader thread for every rule hit
      * (a sequence rule when it completes, not its steps), in input order
-     * whatever the number of workers, before it is scored. v and rec are valid during the call only; the
-     * value may be cut to FSC_EVIDENCE_VALUE_MAX bytes when it crossed a
-     * worker's ring. `replay --hits` writes them out for analysts and for
-     * bench/run's comparison with Suricata. */
-    void (*on_hit)(void *ctx, const fsc_rule *rule, const fsc_value *v, const fsc_record *rec);
+     * whatever the number of workers, before it is scored. v and rec are
+     * valid during the call only; cut says v holds only the first
+     * FSC_EVIDENCE_VALUE_MAX bytes of a longer value (values cross a
+     * worker's ring so). `replay --hits` writes them out for analysts and
+     * for bench/run's comparison with Suricata. */
+    void (*on_hit)(void *ctx, const fsc_rule *rule, const fsc_value *v, bool cut,
+                   const fsc_record *rec);
     void *hit_ctx;
 } fsc_pipeline_config;
 

@@ -45,4 +45,37 @@ printf '{"ts":"2026-11-01T08:00:00Z","subscriber":"S1","event":"install","packag
   --hits "$TMP/esc.tsv" >/dev/null
 grep -F "$(printf '\tapp.package\tcom.a\\x09b\\x5cc\ttest-uri')" "$TMP/esc.tsv" >/dev/null ||
   { cat "$TMP/esc.tsv" >&2; fail "tab and backslash not escaped"; }
-echo "ok: $(wc -l <"$TMP/h1.tsv") hits, same with 3 workers, escaped bytes"
+# A traffic value over 256 bytes (a long HTTP URI) is cut as alert evidence
+# is, and says so.
+python3 - "$TMP/long.pcap" <<'PY'
+import struct, sys
+uri = "/dl/" + "a" * 400 + "/longpath.apk"
+payload = ("GET %s HTTP/1.1\r\nHost: x.example\r\n\r\n" % uri).encode()
+tcp = struct.pack("!HHIIBBHHH", 40000, 80, 1, 0, 0x50, 0x18, 65535, 0, 0)
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 1, 0, 64, 6, 0,
+                 bytes([10, 20, 1, 11]), bytes([203, 0, 113, 9]))
+eth = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
+frame = eth + ip + tcp + payload
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    f.write(struct.pack("<IIII", 1795939200, 0, len(frame), len(frame)) + frame)
+PY
+cat >"$TMP/rules/uri.yaml" <<'EOR'
+id: test-long-uri
+title: a long APK path
+fraud_type: FT01
+level: low
+weight: 1.0
+match:
+  http.uri|contains: 'longpath'
+EOR
+# inline (1 worker) the value is whole; from 2 workers, cut and marked
+"$FRAUDSCAN" replay --quiet --rules "$TMP/rules" --alerts /dev/null --hits "$TMP/long1.tsv" \
+  "$TMP/long.pcap" >/dev/null
+awk -F'\t' '$4 == "http.uri" && $6 == "test-long-uri" && $5 ~ /^\/dl\/a+\/longpath\.apk$/ {ok = 1}
+             END {exit !ok}' "$TMP/long1.tsv" || { cat "$TMP/long1.tsv" >&2; fail "a long value cut inline"; }
+"$FRAUDSCAN" replay --quiet --rules "$TMP/rules" --alerts /dev/null --hits "$TMP/long2.tsv" \
+  --workers 2 "$TMP/long.pcap" >/dev/null
+awk -F'\t' '$4 == "http.uri" && $6 == "test-long-uri" && length($5) == 256 + 3 && $5 ~ /^\/dl\/a+\.\.\.$/ {ok = 1}
+             END {exit !ok}' "$TMP/long2.tsv" || { cat "$TMP/long2.tsv" >&2; fail "a long value not cut and marked"; }
+echo "ok: $(wc -l <"$TMP/h1.tsv") hits, same with 3 workers, escaped bytes, long values cut"
