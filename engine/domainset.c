@@ -19,6 +19,9 @@
  * a lookup reports only the ids of the field it was asked about. */
 #define FIELD_SHIFT 24
 #define PAYLOAD_MASK (FSC_DOMAINSET_MAX_IDS - 1)
+_Static_assert(FSC_DOMAINSET_MAX_IDS == 1u << FIELD_SHIFT, "the field sits above the payload");
+_Static_assert((63u << FIELD_SHIFT | PAYLOAD_MASK) <= ID_MASK,
+               "a stored id keeps clear of the owners and suffix flags");
 #define NS_UNSET 0xff
 
 /* 16 bytes, not 24 with the whole hash: the table is one random access per

@@ -338,21 +338,22 @@ done:
 /* Conditions that name one shared list on host fields with the same
  * modifier: their values are the same strings, in the same order
  * (rules_load.c reads a list once and shares it), so they go into the
- * domain set together. Ordered by the list's first string, then by index. */
-static const fsc_ruleset *sort_rs;
+ * domain set together. Sorted by the list's first string, then by index. */
+typedef struct list_key {
+    uintptr_t first; /* the list's first value string */
+    uint32_t npat, mod, ci;
+} list_key;
+
 static int by_list(const void *a, const void *b)
 {
-    const fsc_cond *x = &sort_rs->conds[*(const uint32_t *)a];
-    const fsc_cond *y = &sort_rs->conds[*(const uint32_t *)b];
-    uintptr_t px = (uintptr_t)fsc_pat_at(sort_rs, x->first_pat)->value;
-    uintptr_t py = (uintptr_t)fsc_pat_at(sort_rs, y->first_pat)->value;
-    if (px != py)
-        return px < py ? -1 : 1;
+    const list_key *x = a, *y = b;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
     if (x->npat != y->npat)
         return x->npat < y->npat ? -1 : 1;
     if (x->mod != y->mod)
         return x->mod < y->mod ? -1 : 1;
-    return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+    return x->ci < y->ci ? -1 : 1;
 }
 
 static bool same_list(const fsc_ruleset *rs, const fsc_cond *x, const fsc_cond *y)
@@ -415,12 +416,10 @@ static fsc_status build_hashed(fsc_ruleset *rs, fsc_diag *diag)
         if (cc->kind == FSC_PK_DOMAIN)
             nd += cc->npat;
     }
-    if (fsc_pat_ids(rs) >= FSC_DOMAINSET_MAX_IDS && nd) { /* real and virtual ids */
-        fsc_diagf(diag, FSC_SEV_ERROR, NULL, 0, 0,
-                  "The rule set holds %zu values; at most %u can be loaded together.",
-                  fsc_pat_ids(rs), FSC_DOMAINSET_MAX_IDS - 1);
-        return FSC_ERULE;
-    }
+    /* every pattern id, real or virtual, fits the domain set's ids: the
+     * loader refuses a set over FSC_RULES_MAX_PATTERNS values */
+    _Static_assert(FSC_RULES_MAX_PATTERNS < FSC_DOMAINSET_MAX_IDS,
+                   "pattern ids must fit the domain set's");
     /* The host fields share one namespace of the set: a list named on
      * several of them (the usual way to ship a domain list) is hashed and
      * stored once, and each field's lookups still see only its own values. */
@@ -441,12 +440,23 @@ static fsc_status build_hashed(fsc_ruleset *rs, fsc_diag *diag)
         free(glen);
         return FSC_ENOMEM;
     }
-    for (size_t c = 0; c < rs->nconds; c++)
-        if (rs->conds[c].kind == FSC_PK_DOMAIN && rs->conds[c].npat &&
-            fsc_rf_is_host(rs->conds[c].field))
-            order[nhost++] = (uint32_t)c;
-    sort_rs = rs;
-    qsort(order, nhost, sizeof *order, by_list);
+    list_key *keys = malloc(n * sizeof *keys);
+    if (!keys) {
+        free(order);
+        free(run);
+        free(glen);
+        return FSC_ENOMEM;
+    }
+    for (size_t c = 0; c < rs->nconds; c++) {
+        const fsc_cond *cc = &rs->conds[c];
+        if (cc->kind == FSC_PK_DOMAIN && cc->npat && fsc_rf_is_host(cc->field))
+            keys[nhost++] = (list_key){(uintptr_t)fsc_pat_at(rs, cc->first_pat)->value, cc->npat,
+                                       (uint32_t)cc->mod, (uint32_t)c};
+    }
+    qsort(keys, nhost, sizeof *keys, by_list);
+    for (size_t i = 0; i < nhost; i++)
+        order[i] = keys[i].ci;
+    free(keys);
     size_t no = nhost, distinct = 0;
     uint32_t lead = 0;
     for (size_t i = 0; i < nhost; i++) {
