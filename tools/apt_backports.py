@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """tools/apt_backports.py CODENAME: print a deb822 apt source for
 CODENAME-backports, derived from the machine's existing apt sources.
+tools/apt_backports.py --has CODENAME: exit 0 when an enabled source
+already gives CODENAME-backports, 1 when none does.
 
 The entry that carries the release's main suite (Suites: CODENAME) is the
 model: its mirror URIs, components and keyring are reused, only the suite
@@ -64,10 +66,14 @@ def one_line_entries(text):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.stderr.write("usage: apt_backports.py CODENAME\n")
+    args = sys.argv[1:]
+    has = args[:1] == ["--has"]
+    if has:
+        args = args[1:]
+    if len(args) != 1:
+        sys.stderr.write("usage: apt_backports.py [--has] CODENAME\n")
         return 2
-    codename = sys.argv[1]
+    codename = args[0]
     root = os.environ.get("FSC_APT_ROOT", "")
     etc = root + "/etc/apt"
     entries = []
@@ -78,11 +84,12 @@ def main():
             pass
     for path in sorted(glob.glob(etc + "/sources.list.d/*.sources")):
         entries += list(deb822_entries(open(path, encoding="utf-8").read()))
-    for e in entries:
-        if "deb" not in e.get("types", "").split():
-            continue
-        if e.get("enabled", "yes").lower() == "no":
-            continue
+    enabled = [e for e in entries if "deb" in e.get("types", "").split() and
+               e.get("enabled", "yes").lower() != "no"]
+    if has:
+        want = codename + "-backports"
+        return 0 if any(want in e.get("suites", "").split() for e in enabled) else 1
+    for e in enabled:
         if codename not in e.get("suites", "").split():
             continue
         out = ["Types: deb", "URIs: " + e["uris"], "Suites: %s-backports" % codename,

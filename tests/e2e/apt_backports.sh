@@ -21,6 +21,18 @@ grep -x 'URIs: http://mirror.example.invalid/debian' "$TMP/a.out" >/dev/null || 
 grep -x 'Components: main contrib' "$TMP/a.out" >/dev/null || fail "components"
 grep -x 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' "$TMP/a.out" >/dev/null || fail "keyring"
 
+# --has: an enabled backports entry counts; a commented or disabled one does not
+FSC_APT_ROOT="$TMP/a" python3 "$SRCDIR/tools/apt_backports.py" --has bookworm &&
+  fail "--has without a backports entry"
+printf '# deb http://m.invalid/debian bookworm-backports main\n' >"$TMP/a/etc/apt/sources.list"
+printf 'deb http://m.invalid/debian bookworm-backports main\n' >"$TMP/a/etc/apt/sources.list.d/b.list.disabled"
+FSC_APT_ROOT="$TMP/a" python3 "$SRCDIR/tools/apt_backports.py" --has bookworm &&
+  fail "--has counted a commented or disabled entry"
+gen a >"$TMP/a.out"
+sed 's/^Suites: .*/Suites: bookworm-backports/' "$TMP/a.out" >"$TMP/a/etc/apt/sources.list.d/fb.sources"
+FSC_APT_ROOT="$TMP/a" python3 "$SRCDIR/tools/apt_backports.py" --has bookworm ||
+  fail "--has missed the entry it derived"
+
 # one-line format with options
 mkdir -p "$TMP/b/etc/apt"
 printf '# x\ndeb-src http://src.invalid/debian bookworm main\ndeb [arch=amd64 signed-by=/k.gpg] http://m.invalid/debian bookworm main\n' \
