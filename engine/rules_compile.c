@@ -334,13 +334,13 @@ done:
     return st;
 }
 
-/* The domain set and the CIDR table: cheap to build, never cached. */
-/* Conditions that name one shared list on host fields with the same
- * modifier: their values are the same strings, in the same order
- * (rules_load.c reads a list once and shares it), so they go into the
- * domain set together. Sorted by the list's first string, then by index. */
+/* One domain condition. The conditions that name one shared list on host
+ * fields with the same modifier hold the same strings in the same order
+ * (rules_load.c reads a list once and shares it): sorted by these keys
+ * they stand next to each other, a group, and go into the domain set
+ * together. Any other domain condition is a group of its own. */
 typedef struct list_key {
-    uintptr_t first; /* the list's first value string */
+    uintptr_t first; /* the list's first value string; 0: never grouped */
     uint32_t npat, mod, ci;
 } list_key;
 
@@ -356,36 +356,33 @@ static int by_list(const void *a, const void *b)
     return x->ci < y->ci ? -1 : 1;
 }
 
-static bool same_list(const fsc_ruleset *rs, const fsc_cond *x, const fsc_cond *y)
+/* The end of the group that starts at keys[i]. */
+static size_t group_end(const list_key *keys, size_t n, size_t i)
 {
-    return x->npat == y->npat && x->mod == y->mod &&
-           fsc_pat_at(rs, x->first_pat)->value == fsc_pat_at(rs, y->first_pat)->value;
+    size_t j = i + 1;
+    while (j < n && keys[i].first && keys[j].first == keys[i].first &&
+           keys[j].npat == keys[i].npat && keys[j].mod == keys[i].mod)
+        j++;
+    return j;
 }
 
-/* Adds every domain value to the set. order[] lists domain conditions in
- * groups; a group's first condition c has run[c] = 1 + where the group
- * starts in order[] and glen[c] its length; run[] is 0 elsewhere. */
-static fsc_status add_domains(fsc_ruleset *rs, const uint32_t *order, const uint32_t *run,
-                              const uint32_t *glen, unsigned host_ns)
+/* Adds every domain value to the set, group by group. Domain values go in
+ * batches: fsc_domainset_add_many() overlaps the cache misses of a batch,
+ * 3 to 4 times faster at a million values. A group's conditions go value
+ * by value, all of them at once: the set then hashes each value once and
+ * finds its entry still in cache for the other fields. (The order of one
+ * value's ids does not matter to the matcher.) */
+static fsc_status add_domains(fsc_ruleset *rs, const list_key *keys, size_t nkeys,
+                              unsigned host_ns)
 {
-    /* domain values go in batches: fsc_domainset_add_many() overlaps the
-     * cache misses of a batch, 3 to 4 times faster at a million values.
-     * The conditions of one shared list go value by value, all of them at
-     * once: the set then hashes each value once and finds its entry still
-     * in cache for the other fields. (The order of one value's ids does
-     * not matter to the matcher.) */
     enum { NB = 256 };
     fsc_domainset_item batch[NB];
     size_t nb = 0;
-    for (size_t c = 0; c < rs->nconds; c++) {
-        const fsc_cond *cc = &rs->conds[c];
-        if (cc->kind != FSC_PK_DOMAIN || run[c] == 0)
-            continue; /* not a domain condition, or not its group's first */
-        const uint32_t *g = &order[run[c] - 1];
-        size_t ng = glen[c];
-        for (uint32_t k = 0; k < cc->npat; k++) {
-            for (size_t i = 0; i < ng; i++) {
-                const fsc_cond *gc = &rs->conds[g[i]];
+    for (size_t i = 0, j; i < nkeys; i = j) {
+        j = group_end(keys, nkeys, i);
+        for (uint32_t k = 0; k < keys[i].npat; k++) {
+            for (size_t g = i; g < j; g++) {
+                const fsc_cond *gc = &rs->conds[keys[g].ci];
                 size_t p = gc->first_pat + k; /* virtual on an alias */
                 const fsc_pat *pat = fsc_pat_at(rs, (uint32_t)p);
                 unsigned ns = fsc_rf_is_host(gc->field) ? host_ns : gc->field;
@@ -406,15 +403,18 @@ static fsc_status add_domains(fsc_ruleset *rs, const uint32_t *order, const uint
     return FSC_OK;
 }
 
+/* The domain set and the CIDR table: cheap to build, never cached. */
 static fsc_status build_hashed(fsc_ruleset *rs, fsc_diag *diag)
 {
-    size_t nd = 0, nc = 0, nhost = 0;
+    size_t nd = 0, nc = 0, nkeys = 0;
     for (size_t c = 0; c < rs->nconds; c++) {
         const fsc_cond *cc = &rs->conds[c];
         if (cc->kind == FSC_PK_CIDR)
             nc += cc->npat;
-        if (cc->kind == FSC_PK_DOMAIN)
+        if (cc->kind == FSC_PK_DOMAIN) {
             nd += cc->npat;
+            nkeys++;
+        }
     }
     /* every pattern id, real or virtual, fits the domain set's ids: the
      * loader refuses a set over FSC_RULES_MAX_PATTERNS values */
@@ -427,55 +427,23 @@ static fsc_status build_hashed(fsc_ruleset *rs, fsc_diag *diag)
     for (unsigned f = 0; f < 64 && host_ns == UINT8_MAX; f++)
         if (fsc_rf_is_host(f))
             host_ns = f;
-    /* order: host-field domain conditions sorted by their list (groups of
-     * one list are runs), then every other domain condition alone.
-     * run[c] = 1 + where c's group starts in order, on the group's first
-     * condition; 0 on the others and on non-domain conditions. */
-    size_t n = rs->nconds ? rs->nconds : 1;
-    uint32_t *order = malloc(n * sizeof *order), *run = calloc(n, sizeof *run);
-    uint32_t *glen = calloc(n, sizeof *glen);
-    if (!order || !run || !glen) {
-        free(order);
-        free(run);
-        free(glen);
+    list_key *keys = malloc((nkeys ? nkeys : 1) * sizeof *keys);
+    if (!keys)
         return FSC_ENOMEM;
-    }
-    list_key *keys = malloc(n * sizeof *keys);
-    if (!keys) {
-        free(order);
-        free(run);
-        free(glen);
-        return FSC_ENOMEM;
-    }
+    nkeys = 0;
     for (size_t c = 0; c < rs->nconds; c++) {
         const fsc_cond *cc = &rs->conds[c];
-        if (cc->kind == FSC_PK_DOMAIN && cc->npat && fsc_rf_is_host(cc->field))
-            keys[nhost++] = (list_key){(uintptr_t)fsc_pat_at(rs, cc->first_pat)->value, cc->npat,
-                                       (uint32_t)cc->mod, (uint32_t)c};
+        if (cc->kind != FSC_PK_DOMAIN)
+            continue;
+        bool groups = cc->npat && fsc_rf_is_host(cc->field);
+        keys[nkeys++] = (list_key){
+            groups ? (uintptr_t)fsc_pat_at(rs, cc->first_pat)->value : 0, cc->npat,
+            (uint32_t)cc->mod, (uint32_t)c};
     }
-    qsort(keys, nhost, sizeof *keys, by_list);
-    for (size_t i = 0; i < nhost; i++)
-        order[i] = keys[i].ci;
-    free(keys);
-    size_t no = nhost, distinct = 0;
-    uint32_t lead = 0;
-    for (size_t i = 0; i < nhost; i++) {
-        if (i == 0 || !same_list(rs, &rs->conds[order[i - 1]], &rs->conds[order[i]])) {
-            lead = order[i]; /* the smallest index of its group: sorted by index last */
-            run[lead] = (uint32_t)i + 1;
-            distinct += rs->conds[lead].npat;
-        }
-        glen[lead]++;
-    }
-    for (size_t c = 0; c < rs->nconds; c++)
-        if (rs->conds[c].kind == FSC_PK_DOMAIN && run[c] == 0 &&
-            !(rs->conds[c].npat && fsc_rf_is_host(rs->conds[c].field))) {
-            order[no] = (uint32_t)c;
-            run[c] = (uint32_t)no + 1;
-            glen[c] = 1;
-            distinct += rs->conds[c].npat;
-            no++;
-        }
+    qsort(keys, nkeys, sizeof *keys, by_list);
+    size_t distinct = 0; /* values stored: a group's once */
+    for (size_t i = 0; i < nkeys; i = group_end(keys, nkeys, i))
+        distinct += keys[i].npat;
     fsc_status st = FSC_OK;
     /* sized for the values stored, not for every condition naming them */
     if (nd && !(rs->domains = fsc_domainset_new(distinct)))
@@ -483,10 +451,8 @@ static fsc_status build_hashed(fsc_ruleset *rs, fsc_diag *diag)
     if (st == FSC_OK && nc && !(rs->cidrs = fsc_cidr_new()))
         st = FSC_ENOMEM;
     if (st == FSC_OK && nd)
-        st = add_domains(rs, order, run, glen, host_ns);
-    free(order);
-    free(run);
-    free(glen);
+        st = add_domains(rs, keys, nkeys, host_ns);
+    free(keys);
     if (st != FSC_OK)
         return st;
     for (size_t ci = 0; ci < rs->nconds; ci++) {
