@@ -85,6 +85,27 @@ static void fresh_file(const char *name, const char *text, char *dir, size_t dca
     write_file(path, text);
 }
 
+/* Loads a fresh directory under tmproot holding files[] (name, text pairs,
+ * NULL after the last; a name may have one directory, as "lists/x.txt"). */
+static fsc_status load_files(const char *const *files, capture *cap, fsc_ruleset **rs)
+{
+    char dir[512], path[512];
+    fsc_diag d = {capture_fn, cap, 0, 0};
+    memset(cap, 0, sizeof *cap);
+    PATHF(dir, sizeof dir, "%s/d%u", tmproot, dircount++);
+    mkdir(dir, 0700);
+    for (size_t i = 0; files[i]; i += 2) {
+        const char *slash = strchr(files[i], '/');
+        if (slash) {
+            PATHF(path, sizeof path, "%s/%.*s", dir, (int)(slash - files[i]), files[i]);
+            mkdir(path, 0700);
+        }
+        PATHF(path, sizeof path, "%s/%s", dir, files[i]);
+        write_file(path, files[i + 1]);
+    }
+    return fsc_ruleset_load(dir, &d, rs);
+}
+
 static fsc_status load_text(const char *text, capture *cap, fsc_ruleset **rs, char *path,
                             size_t pcap)
 {
@@ -947,27 +968,20 @@ static void test_pack(const char *dir)
  * host fields, and every field still matches only its own rules. */
 static void test_shared_list(void)
 {
-    char dir[512], path[512];
-    PATHF(dir, sizeof dir, "%s/shared", tmproot);
-    mkdir(dir, 0700);
-    PATHF(path, sizeof path, "%s/lists", dir);
-    mkdir(path, 0700);
-    PATHF(path, sizeof path, "%s/lists/bad.txt", dir);
-    write_file(path, "evil.top\npay-x.vip\nEvil-Two.CC\n");
-    PATHF(path, sizeof path, "%s/r.yaml", dir);
-    write_file(path, "id: s-dns\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
+    static const char *const files[] = {
+        "lists/bad.txt", "evil.top\npay-x.vip\nEvil-Two.CC\n",
+        "r.yaml", "id: s-dns\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
                      "match:\n  dns.query|suffix: '@lists/bad.txt'\n"
                      "---\nid: s-tls\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
                      "match:\n  tls.sni|suffix: '@lists/bad.txt'\n"
                      "---\nid: s-quic\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
                      "match:\n  quic.sni: '@lists/bad.txt'\n"
                      "---\nid: s-http\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
-                     "match:\n  http.host: pay-x.vip\n");
+                     "match:\n  http.host: pay-x.vip\n",
+        NULL};
     capture cp;
-    memset(&cp, 0, sizeof cp);
-    fsc_diag d = {capture_fn, &cp, 0, 0};
     fsc_ruleset *rs = NULL;
-    fsc_status st = fsc_ruleset_load(dir, &d, &rs);
+    fsc_status st = load_files(files, &cp, &rs);
     CHECK(st == FSC_OK, "shared list loads (%s)", cp.msg);
     if (st != FSC_OK)
         return;
@@ -1009,15 +1023,10 @@ static void test_shared_list(void)
  * each match on their own, with the evidence and figures of copies. */
 static void test_alias_list(void)
 {
-    char dir[512], path[512];
-    PATHF(dir, sizeof dir, "%s/alias", tmproot);
-    mkdir(dir, 0700);
-    PATHF(path, sizeof path, "%s/l.txt", dir);
-    write_file(path, "evil.top\n# a comment\nPay-X.vip.\nbad line!\n");
-    PATHF(path, sizeof path, "%s/two.txt", dir);
-    write_file(path, "one.cc\ntwo.cc\n");
-    PATHF(path, sizeof path, "%s/r.yaml", dir);
-    write_file(path,
+    static const char *const files[] = {
+        "l.txt", "evil.top\n# a comment\nPay-X.vip.\nbad line!\n",
+        "two.txt", "one.cc\ntwo.cc\n",
+        "r.yaml",
                "id: a-dns1\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
                "match:\n  dns.query: '@l.txt'\n"
                "---\nid: a-dns2\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
@@ -1035,12 +1044,11 @@ static void test_alias_list(void)
                "---\nid: a-mixed\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
                "match:\n  quic.sni|suffix: ['@l.txt', inline.cc]\n"
                "---\nid: a-hs\ntitle: t\nfraud_type: FT01\nlevel: low\nweight: 1\n"
-               "match:\n  http.host|contains: '@two.txt'\n");
+               "match:\n  http.host|contains: '@two.txt'\n",
+        NULL};
     capture cp;
-    memset(&cp, 0, sizeof cp);
-    fsc_diag d = {capture_fn, &cp, 0, 0};
     fsc_ruleset *rs = NULL;
-    fsc_status st = fsc_ruleset_load(dir, &d, &rs);
+    fsc_status st = load_files(files, &cp, &rs);
     CHECK(st == FSC_OK, "aliased lists load (%s:%lu:%lu %s)", cp.file, cp.line, cp.col, cp.msg);
     if (st != FSC_OK)
         return;
